@@ -1,0 +1,76 @@
+/**
+ * Named errors with an HTTP status and a stable code. The HTTP layer and the
+ * WebSocket error frames map them the same way. Messages say what to do.
+ * sfu/ and hls-bridge/ throw these too, so every layer speaks one error language.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(message: string, code = 'bad_request') {
+    super(400, code, message);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or wrong stream key: send "Authorization: Bearer <streamKey>"') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
+}
+
+/** The resource exists but is in a state that forbids the request (e.g. a second publisher). */
+export class InvalidStateError extends AppError {
+  constructor(message: string, code = 'invalid_state') {
+    super(409, code, message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super(413, 'payload_too_large', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  constructor(message: string) {
+    super(429, 'rate_limited', message);
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string) {
+    super(503, 'unavailable', message);
+  }
+}
+
+/** Maps anything thrown to an AppError; unknown errors become a 500 that hides internals. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  return new AppError(500, 'internal', 'internal server error; the server log has the details');
+}
