@@ -45,6 +45,22 @@ export class InvalidStateError extends AppError {
   }
 }
 
+/** The resource exists but does not support this method; `allow` lists the ones it does. */
+export class MethodNotAllowedError extends AppError {
+  readonly allow: readonly string[];
+  constructor(method: string, allow: readonly string[]) {
+    super(405, 'method_not_allowed', `${method} is not supported here; use ${allow.join(', ')}`);
+    this.allow = allow;
+  }
+}
+
+/** A conditional request (If-Match) named a version that is not the current one. */
+export class PreconditionFailedError extends AppError {
+  constructor(message: string) {
+    super(412, 'precondition_failed', message);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(message: string) {
     super(413, 'payload_too_large', message);
@@ -54,6 +70,13 @@ export class PayloadTooLargeError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   constructor(message: string) {
     super(415, 'unsupported_media_type', message);
+  }
+}
+
+/** Well-formed but asks for something this server does not do (e.g. an ICE restart). */
+export class UnsupportedError extends AppError {
+  constructor(message: string, code = 'unsupported') {
+    super(422, code, message);
   }
 }
 

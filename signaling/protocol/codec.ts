@@ -5,11 +5,12 @@
  */
 import { decode, encode } from '@msgpack/msgpack';
 import { ClientMessage, ServerMessage } from './messages.ts';
-import type { ZodType } from 'zod';
+import type { ZodType, ZodTypeDef } from 'zod';
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; reqId: number | undefined; reason: string };
 
-function decodeWith<T>(schema: ZodType<T>, frame: ArrayBuffer | Uint8Array): DecodeResult<T> {
+// Input is unknown: schemas with defaults (watch.layer) have an input type wider than their output.
+function decodeWith<T>(schema: ZodType<T, ZodTypeDef, unknown>, frame: ArrayBuffer | Uint8Array): DecodeResult<T> {
   let raw: unknown;
   try {
     raw = decode(frame instanceof Uint8Array ? frame : new Uint8Array(frame));
@@ -33,5 +34,6 @@ export function decodeServerMessage(frame: ArrayBuffer | Uint8Array): DecodeResu
 }
 
 export function encodeMessage(message: ServerMessage | ClientMessage): Uint8Array {
-  return encode(message);
+  // Optional fields left undefined must be absent on the wire: msgpack would turn them into nil, which the schemas reject.
+  return encode(message, { ignoreUndefined: true });
 }

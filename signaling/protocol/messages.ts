@@ -146,6 +146,7 @@ export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMes
 export const CreateStreamBody = z.object({
   title: z.string().trim().min(1, 'title must not be empty').max(140, 'title: at most 140 characters'),
 });
+export type CreateStreamBody = z.infer<typeof CreateStreamBody>;
 
 export const CreatedStream = z.object({
   id: StreamId,
@@ -155,3 +156,7 @@ export const CreatedStream = z.object({
   watch: z.string(),
 });
 export type CreatedStream = z.infer<typeof CreatedStream>;
+
+/** `GET /api/streams` answer: live streams (or those named by `?state=`), newest first. */
+export const StreamList = z.array(StreamInfo);
+export type StreamList = z.infer<typeof StreamList>;

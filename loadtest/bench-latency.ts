@@ -1,0 +1,155 @@
+/**
+ * Glass-to-glass latency benchmark (`npm run bench:latency`).
+ *
+ * The platform runs in this process. One headless Chromium page goes live with the frame-clock
+ * test pattern (/live?source=clock); a viewer page (/watch/:id) reads the clock code off each
+ * presented frame and keeps the delays (window.__watch.delays). Collected over --duration seconds
+ * (default 30); then --joins viewers (default 5) join one after another to sample time to first
+ * frame. Prints p50/p95/max against the targets (p95 ≤ 250 ms, first frame ≤ 500 ms) and writes
+ * JSON to loadtest/reports/.
+ *
+ * Flags: --duration 30  --warmup 3  --joins 5  --join-gap 1 (s between joins)
+ */
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Page } from 'playwright-core';
+import { launchChromium } from './browser/launch-chromium.ts';
+import { readDelaysSince, readLiveState, readWatchState, waitForFirstFrame, waitForLive } from './browser/clock-pages.ts';
+import { startLocalPlatform } from './platform/start-local-platform.ts';
+import { Teardown } from './process/Teardown.ts';
+import { summarize, type Summary } from './stats/percentiles.ts';
+import { fmt, formatTable } from './report/format-table.ts';
+import { writeReport } from './report/write-report.ts';
+
+const TARGET_P95_MS = 250;
+const TARGET_FIRST_FRAME_MS = 500;
+
+interface Flags {
+  readonly duration: number;
+  readonly warmup: number;
+  readonly joins: number;
+  readonly joinGap: number;
+}
+
+function parseFlags(): Flags {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '3' },
+      joins: { type: 'string', default: '5' },
+      'join-gap': { type: 'string', default: '1' },
+    },
+  });
+  const num = (name: string, v: string | undefined, min: number, max: number): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number within ${min}..${max}, got "${v}"`);
+    return n;
+  };
+  return {
+    duration: num('duration', values.duration, 1, 600),
+    warmup: num('warmup', values.warmup, 0, 60),
+    joins: num('joins', values.joins, 0, 20),
+    joinGap: num('join-gap', values['join-gap'], 0, 30),
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  const teardown = new Teardown();
+  const boundMs = 120_000 + (flags.warmup + flags.duration + flags.joins * (flags.joinGap + 15)) * 1000;
+  teardown.boundTotalTime(boundMs, 'bench:latency');
+  try {
+    const platform = await startLocalPlatform();
+    teardown.add('platform', () => platform.close());
+    const browser = await launchChromium();
+    teardown.add('chromium', () => browser.close());
+
+    // Publisher and viewers in separate contexts, like separate people.
+    const publisher = await (await browser.newContext()).newPage();
+    await publisher.goto(`${platform.url}/live?source=clock`);
+    const live = await waitForLive(publisher, 30_000);
+    console.log(`bench:latency: live as stream ${live.streamId}; watching for ${flags.duration} s after a ${flags.warmup} s warm-up`);
+
+    const viewerContext = await browser.newContext();
+    const viewer = await viewerContext.newPage();
+    await viewer.goto(`${platform.url}/watch/${encodeURIComponent(live.streamId)}`);
+    const first = await waitForFirstFrame(viewer, 15_000);
+    await sleep(flags.warmup * 1000);
+
+    const delays = await collectDelays(viewer, flags.duration * 1000);
+    const end = await readWatchState(viewer);
+    const delay = summarize(delays);
+    console.log(`collected ${delay.count} delay samples (${end.videoWidth}x${end.videoHeight}, layer ${end.activeLayer ?? '–'})`);
+
+    const firstFrames: number[] = [first.firstFrameMs ?? Number.NaN].filter(Number.isFinite);
+    const joinPages: Page[] = [];
+    for (let i = 0; i < flags.joins; i++) {
+      const page = await viewerContext.newPage();
+      joinPages.push(page);
+      await page.goto(`${platform.url}/watch/${encodeURIComponent(live.streamId)}`);
+      const s = await waitForFirstFrame(page, 15_000);
+      if (s.firstFrameMs !== undefined) firstFrames.push(s.firstFrameMs);
+      console.log(`  join ${i + 1}: first frame ${fmt(s.firstFrameMs, 0)} ms`);
+      if (flags.joinGap > 0) await sleep(flags.joinGap * 1000);
+    }
+    const liveEnd = await readLiveState(publisher);
+    for (const p of joinPages) await p.close();
+    const firstFrame = summarize(firstFrames);
+
+    printResults(delay, firstFrame, liveEnd.viewers);
+    const path = await writeReport('latency', {
+      flags,
+      targets: { p95DelayMs: TARGET_P95_MS, firstFrameMs: TARGET_FIRST_FRAME_MS },
+      stream: live.streamId,
+      video: { width: end.videoWidth, height: end.videoHeight, activeLayer: end.activeLayer ?? null, framesPresented: end.framesPresented },
+      delayMs: delay,
+      firstFrameMs: { ...firstFrame, samples: firstFrames },
+      delaySamples: delays,
+    });
+    console.log(`\nreport: ${path}`);
+  } finally {
+    await teardown.run();
+  }
+}
+
+/**
+ * Gathers the delays the watch page appends during the window. Reads only the new tail each
+ * second, so the page's array can be long; a shrinking array (a page reset) restarts the tail.
+ */
+async function collectDelays(page: Page, windowMs: number): Promise<number[]> {
+  const out: number[] = [];
+  let seen = (await readWatchState(page)).delayCount;
+  const until = Date.now() + windowMs;
+  let lastPrint = Date.now();
+  while (Date.now() < until) {
+    await sleep(Math.min(1_000, Math.max(0, until - Date.now())));
+    let delays = await readDelaysSince(page, seen);
+    if (delays.total < seen) delays = await readDelaysSince(page, 0);
+    out.push(...delays.tail);
+    seen = delays.total;
+    if (Date.now() - lastPrint >= 5_000) {
+      lastPrint = Date.now();
+      const s = summarize(out.slice(-300));
+      console.log(`  ${out.length} samples, recent p50 ${fmt(s.p50, 0)} ms p95 ${fmt(s.p95, 0)} ms`);
+    }
+  }
+  return out;
+}
+
+function printResults(delay: Summary, firstFrame: Summary, viewers: number | undefined): void {
+  console.log(`\nGlass-to-glass (frame clock, headless Chromium publisher → platform → Chromium viewer; ${viewers ?? '?'} viewers at the end)\n`);
+  console.log(
+    formatTable(
+      ['measure', 'samples', 'p50 ms', 'p95 ms', 'max ms', 'target'],
+      [
+        ['glass-to-glass delay', String(delay.count), fmt(delay.p50, 0), fmt(delay.p95, 0), fmt(delay.max, 0), `p95 ≤ ${TARGET_P95_MS} ms`],
+        ['time to first frame', String(firstFrame.count), fmt(firstFrame.p50, 0), fmt(firstFrame.p95, 0), fmt(firstFrame.max, 0), `≤ ${TARGET_FIRST_FRAME_MS} ms`],
+      ],
+    ),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench:latency failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,87 @@
+/**
+ * The streams REST API: create a stream (title → id, key, URLs), list live
+ * streams with viewer counts, read one stream's public state.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import { BadRequestError, UnsupportedMediaTypeError } from '../errors.ts';
+import { CreateStreamBody, StreamState, type CreatedStream } from '../protocol/messages.ts';
+import type { StreamRegistry } from '../streams/StreamRegistry.ts';
+import { mediaTypeOf } from './content-type.ts';
+import { CORS_HEADERS, preflightHeaders } from './cors.ts';
+import type { HttpContext } from './HttpContext.ts';
+import { route } from './route.ts';
+import { streamUrls } from './stream-urls.ts';
+
+export interface StreamsRoutesDeps {
+  readonly streams: StreamRegistry;
+  readonly publicUrl: string | undefined;
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
+
+export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps): void {
+  const { streams, publicUrl } = deps;
+
+  app.options('/api/*', route((ctx) => ctx.respond(204, preflightHeaders(['GET', 'POST'])), { headers: CORS_HEADERS }));
+
+  app.post(
+    '/api/streams',
+    route(
+      async (ctx) => {
+        const { title } = parseBody(ctx, await ctx.text());
+        const record = streams.create(title);
+        const created: CreatedStream = { id: record.id, streamKey: record.streamKey, ...streamUrls(record.id, publicUrl) };
+        ctx.respond(201, { ...JSON_HEADERS, Location: `/api/streams/${record.id}` }, JSON.stringify(created));
+      },
+      { headers: CORS_HEADERS },
+    ),
+  );
+
+  app.get(
+    '/api/streams',
+    route(
+      (ctx) => {
+        const states = parseStates(ctx.queryParam('state'));
+        ctx.respond(200, JSON_HEADERS, JSON.stringify(streams.list(states)));
+      },
+      { headers: CORS_HEADERS },
+    ),
+  );
+
+  app.get(
+    '/api/streams/:id',
+    route((ctx) => ctx.respond(200, JSON_HEADERS, JSON.stringify(streams.info(ctx.params[0]!))), { params: 1, headers: CORS_HEADERS }),
+  );
+}
+
+function parseBody(ctx: HttpContext, text: string): CreateStreamBody {
+  const type = mediaTypeOf(ctx);
+  if (type !== undefined && type !== 'application/json') {
+    throw new UnsupportedMediaTypeError(`send JSON like {"title":"My stream"} with Content-Type: application/json, not ${type}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new BadRequestError('body is not valid JSON; send {"title":"My stream"}');
+  }
+  const parsed = CreateStreamBody.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new BadRequestError(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** `?state=live` (default), `?state=live,ended`, or `?state=all`. */
+function parseStates(query: string | undefined): StreamState[] {
+  if (!query) return ['live'];
+  if (query === 'all') return [...StreamState.options];
+  const states = query.split(',').map((s) => s.trim());
+  for (const state of states) {
+    if (!StreamState.safeParse(state).success) {
+      throw new BadRequestError(`state must be one of ${StreamState.options.join(', ')} or all; got "${state}"`);
+    }
+  }
+  return states as StreamState[];
+}

@@ -1,0 +1,81 @@
+/**
+ * The /ws request handlers, one per client message type, in a table keyed by
+ * type: adding a message to protocol/messages.ts without a handler here is a
+ * compile error. Handlers throw AppErrors; the gateway turns them into error frames.
+ */
+import { TooManyRequestsError } from '../errors.ts';
+import type { ClientMessage, ClientMessageOf, ClientMessageType } from '../protocol/messages.ts';
+import type { SessionManager } from '../streams/SessionManager.ts';
+import type { StreamRegistry } from '../streams/StreamRegistry.ts';
+import type { WsConnection } from './WsConnection.ts';
+
+export interface HandlerContext {
+  readonly conn: WsConnection;
+  readonly sessions: SessionManager;
+  readonly streams: StreamRegistry;
+  /** Subscribes the connection to a stream's updates and sends it the current state. */
+  readonly follow: (conn: WsConnection, streamId: string) => void;
+}
+
+type Handler<T extends ClientMessageType> = (message: ClientMessageOf<T>, ctx: HandlerContext) => Promise<void> | void;
+
+export const messageHandlers: { readonly [T in ClientMessageType]: Handler<T> } = {
+  async publish(message, ctx) {
+    const { session, answerSdp } = await ctx.sessions.publish({
+      streamId: message.streamId,
+      streamKey: message.streamKey,
+      offerSdp: message.sdp,
+      via: 'ws',
+      owner: ctx.conn,
+    });
+    ctx.conn.send({ type: 'answer', reqId: message.reqId, sessionId: session.id, sdp: answerSdp });
+    // The publisher page shows viewer counts and learns when its stream ends.
+    ctx.follow(ctx.conn, message.streamId);
+  },
+
+  async watch(message, ctx) {
+    const { session, answerSdp } = await ctx.sessions.watch({
+      streamId: message.streamId,
+      offerSdp: message.sdp,
+      layer: message.layer,
+      via: 'ws',
+      owner: ctx.conn,
+    });
+    session.on('layerchange', (active) => {
+      ctx.conn.send({ type: 'layer', sessionId: session.id, active, preference: session.layer });
+    });
+    ctx.conn.send({ type: 'answer', reqId: message.reqId, sessionId: session.id, sdp: answerSdp });
+    // Viewers must see the stream end even if their transport closes without a clean signal.
+    ctx.follow(ctx.conn, message.streamId);
+  },
+
+  setLayer(message, ctx) {
+    const session = ctx.sessions.require(message.sessionId, { owner: ctx.conn, role: 'viewer' });
+    session.setLayer(message.layer);
+    ctx.conn.send({ type: 'ok', reqId: message.reqId });
+  },
+
+  stop(message, ctx) {
+    ctx.sessions.stop(message.sessionId, 'stopped by client', { owner: ctx.conn });
+    ctx.conn.send({ type: 'ok', reqId: message.reqId });
+  },
+
+  follow(message, ctx) {
+    ctx.streams.require(message.streamId);
+    if (!ctx.conn.follows.has(message.streamId) && !ctx.conn.canFollowMore) {
+      throw new TooManyRequestsError('this connection follows too many streams; open another connection');
+    }
+    ctx.conn.send({ type: 'ok', reqId: message.reqId });
+    ctx.follow(ctx.conn, message.streamId);
+  },
+
+  ping(message, ctx) {
+    ctx.conn.send({ type: 'pong', reqId: message.reqId, t: message.t, serverTime: Date.now() });
+  },
+};
+
+/** Runs the handler for a validated message. */
+export function dispatch(message: ClientMessage, ctx: HandlerContext): Promise<void> | void {
+  const handler = messageHandlers[message.type] as Handler<ClientMessageType>;
+  return handler(message as ClientMessageOf<ClientMessageType>, ctx);
+}

@@ -1,0 +1,71 @@
+/**
+ * Frame clock in real headless Chromium: the code drawn by ClockSource must
+ * come back out of a <video> through ClockReader with a plausible delay,
+ * also scaled down and through a real WebRTC encoder at the simulcast low layer size.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../testing/launch-chromium.ts';
+import { bundleForBrowser } from '../testing/bundle-for-browser.ts';
+import type { HarnessResult } from './testing/clock-harness.ts';
+
+const ctx: { browser?: Browser; page?: Page } = {};
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/**
+ * `slackMs` allows for the browser's display-time estimate: under load
+ * Chromium's expectedDisplayTime can sit a little before the true display.
+ */
+function assertPlausible(result: HarnessResult, minSamples: number, slackMs = 1): void {
+  const delays = result.samples.map((s) => s.delayMs);
+  assert.ok(delays.length >= minSamples, `only ${delays.length} decoded of ${result.framesPresented} presented frames (last failure: ${result.lastFailure})`);
+  assert.ok(percentile(delays, 50) >= 0, `median delay ${percentile(delays, 50)} ms is negative: the clock mapping is wrong`);
+  assert.ok(Math.min(...delays) >= -slackMs, `delay ${Math.min(...delays)} ms: display time before send time`);
+  assert.ok(Math.max(...delays) < 200, `delay up to ${Math.max(...delays)} ms (p50 ${percentile(delays, 50)})`);
+}
+
+describe('frame clock in Chromium', () => {
+  before(async () => {
+    const script = await bundleForBrowser(fileURLToPath(new URL('./testing/clock-harness.ts', import.meta.url)));
+    ctx.browser = await launchChromium();
+    ctx.page = await ctx.browser.newPage();
+    await ctx.page.setContent('<!doctype html><body></body>');
+    await ctx.page.addScriptTag({ content: script });
+  });
+
+  after(async () => {
+    await ctx.browser?.close();
+  });
+
+  test('decodes the clock from every presented frame with 0 <= delay < 200 ms', async () => {
+    const result = await ctx.page!.evaluate(() => (window as any).clockHarness.runLocal(2000) as Promise<HarnessResult>);
+    assertPlausible(result, 20);
+    assert.ok(result.framesDecoded >= result.framesPresented * 0.9, `decoded ${result.framesDecoded} of ${result.framesPresented} frames`);
+    assert.equal(result.samples[0]?.width, 640);
+  });
+
+  test('decodes the clock scaled down to 320x180', async () => {
+    const result = await ctx.page!.evaluate(() => (window as any).clockHarness.runLocal(2000, { width: 320, height: 180 }) as Promise<HarnessResult>);
+    assertPlausible(result, 20);
+    assert.equal(result.samples[0]?.width, 320);
+  });
+
+  test('decodes the clock scaled down to 160x90', async () => {
+    const result = await ctx.page!.evaluate(() => (window as any).clockHarness.runLocal(2000, { width: 160, height: 90 }) as Promise<HarnessResult>);
+    assertPlausible(result, 20);
+    assert.equal(result.samples[0]?.width, 160);
+  });
+
+  test('decodes the clock through a real H.264 WebRTC encoder at 160x90 and 150 kbps', async () => {
+    const result = await ctx.page!.evaluate(() => (window as any).clockHarness.runLoopback(3000, 4, 150_000) as Promise<HarnessResult & { frameWidth: number; codec: string }>);
+    assertPlausible(result, 20, 17); // one 60 Hz vsync of slack: WebRTC frames arrive off the display's beat
+    assert.equal(result.frameWidth, 160);
+    assert.equal(result.codec, 'video/H264');
+  });
+});

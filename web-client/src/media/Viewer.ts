@@ -1,0 +1,220 @@
+/**
+ * Watches one stream over the /ws socket: follows its state, connects a
+ * recvonly peer connection (non-trickle, H.264 preferred) when it is live,
+ * switches simulcast layers, and reconnects with backoff when the socket or
+ * the peer connection fails, or frames stop arriving, while the stream is live.
+ */
+import type { LayerPreference, StreamInfo } from '../../../signaling/protocol/messages.ts';
+import { backoffDelay } from '../net/backoff.ts';
+import { preferCodec } from '../net/codec-preferences.ts';
+import { Emitter } from '../net/Emitter.ts';
+import { applyAnswer, createNonTrickleOffer } from '../net/negotiation.ts';
+import { SignalingError, type SignalingClient } from '../net/SignalingClient.ts';
+
+/** 'waiting' = the stream exists but nobody is publishing yet; 'error' = unknown stream or unusable browser. */
+export type ViewerState = 'connecting' | 'waiting' | 'live' | 'reconnecting' | 'ended' | 'error';
+
+export interface ViewerEvents extends Record<string, unknown[]> {
+  state: [state: ViewerState, detail: string | null];
+  stream: [StreamInfo];
+  /** rid of the layer being forwarded (null without simulcast). */
+  layer: [active: string | null, preference: LayerPreference];
+  connection: [RTCPeerConnectionState];
+  media: [MediaStream];
+}
+
+/** A peer connection 'disconnected' this long is treated as failed. */
+const DISCONNECTED_GRACE_MS = 3000;
+/** No new decoded frame for this long while live means the media path is stuck. */
+const STALL_MS = 6000;
+const STALL_CHECK_MS = 1000;
+
+export class Viewer extends Emitter<ViewerEvents> {
+  readonly streamId: string;
+  readonly #signaling: SignalingClient;
+  #pc: RTCPeerConnection | undefined;
+  #state: ViewerState = 'connecting';
+  #info: StreamInfo | null = null;
+  #sessionId: string | null = null;
+  #preference: LayerPreference = 'auto';
+  #attempt = 0;
+  #connecting = false;
+  #closed = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #stallTimer: ReturnType<typeof setInterval> | undefined;
+  #lastFrames = 0;
+  #lastFrameAt = 0;
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(signaling: SignalingClient, streamId: string) {
+    super();
+    this.#signaling = signaling;
+    this.streamId = streamId;
+  }
+
+  get state(): ViewerState {
+    return this.#state;
+  }
+
+  get sessionId(): string | null {
+    return this.#sessionId;
+  }
+
+  get info(): StreamInfo | null {
+    return this.#info;
+  }
+
+  get peerConnection(): RTCPeerConnection | undefined {
+    return this.#pc;
+  }
+
+  start(): void {
+    this.#unsubscribe.push(
+      this.#signaling.on('stream', (info) => this.#onStreamInfo(info)),
+      this.#signaling.on('layer', (msg) => {
+        if (msg.sessionId === this.#sessionId) this.emit('layer', msg.active, msg.preference);
+      }),
+      this.#signaling.on('open', ({ reconnected }) => {
+        // The server may have dropped our session with the socket; keep media only if it still flows.
+        if (reconnected && this.#pc && this.#pc.connectionState !== 'connected') this.#retry('the signaling connection was re-established');
+      }),
+    );
+    this.#signaling.follow(this.streamId).catch((err: unknown) => {
+      if (err instanceof SignalingError && err.status === 404) this.#setState('error', 'stream not found: check the link');
+      else console.warn(`follow failed: ${(err as Error).message}`);
+    });
+  }
+
+  async setLayer(preference: LayerPreference): Promise<void> {
+    this.#preference = preference;
+    if (this.#sessionId) await this.#signaling.request({ type: 'setLayer', sessionId: this.#sessionId, layer: preference });
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    this.#closePeer();
+    this.#signaling.unfollow(this.streamId);
+    this.#unsubscribe.splice(0).forEach((off) => off());
+  }
+
+  #onStreamInfo(info: StreamInfo): void {
+    if (info.id !== this.streamId || this.#closed) return;
+    this.#info = info;
+    this.emit('stream', info);
+    if (info.state === 'ended') {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      this.#closePeer();
+      this.#setState('ended', null);
+    } else if (info.state === 'idle') {
+      if (!this.#pc) this.#setState('waiting', null);
+    } else if (!this.#pc && !this.#connecting && this.#retryTimer === undefined) {
+      void this.#watch();
+    }
+  }
+
+  async #watch(): Promise<void> {
+    if (this.#closed) return;
+    this.#connecting = true;
+    if (this.#state !== 'reconnecting') this.#setState('connecting', null);
+    const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    this.#pc = pc;
+    pc.addEventListener('connectionstatechange', () => this.#onConnectionState(pc));
+    const media = new MediaStream();
+    pc.addEventListener('track', (e) => {
+      media.addTrack(e.track);
+      this.emit('media', media);
+    });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    preferCodec(pc.addTransceiver('video', { direction: 'recvonly' }), 'recv');
+    try {
+      const sdp = await createNonTrickleOffer(pc);
+      const answer = await this.#signaling.request({ type: 'watch', streamId: this.streamId, sdp, layer: this.#preference });
+      if (this.#pc !== pc) return;
+      this.#sessionId = answer.sessionId;
+      await applyAnswer(pc, answer.sdp);
+    } catch (err) {
+      if (this.#pc !== pc) return;
+      const status = err instanceof SignalingError ? err.status : 0;
+      if (status === 404) {
+        this.#closePeer();
+        this.#setState('error', 'stream not found: check the link');
+      } else if (status === 400) {
+        this.#closePeer();
+        this.#setState('error', `the server cannot play to this browser: ${(err as Error).message}`);
+      } else {
+        // 409 (publisher not connected yet), timeouts and dropped sockets: try again.
+        this.#retry((err as Error).message);
+      }
+    } finally {
+      this.#connecting = false;
+    }
+  }
+
+  #onConnectionState(pc: RTCPeerConnection): void {
+    if (pc !== this.#pc) return;
+    const s = pc.connectionState;
+    this.emit('connection', s);
+    clearTimeout(this.#graceTimer);
+    if (s === 'connected') {
+      this.#attempt = 0;
+      this.#setState('live', null);
+      this.#watchForStalls(pc);
+    } else if (s === 'failed') {
+      this.#retry('the media connection failed');
+    } else if (s === 'disconnected') {
+      this.#graceTimer = setTimeout(() => this.#retry('the media connection was lost'), DISCONNECTED_GRACE_MS);
+    }
+  }
+
+  /** Polls decoded-frame counts: a live stream whose frames stopped gets a fresh connection. */
+  #watchForStalls(pc: RTCPeerConnection): void {
+    clearInterval(this.#stallTimer);
+    this.#lastFrames = 0;
+    this.#lastFrameAt = performance.now();
+    this.#stallTimer = setInterval(async () => {
+      if (pc !== this.#pc) return;
+      let frames = 0;
+      (await pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
+      });
+      if (frames !== this.#lastFrames) {
+        this.#lastFrames = frames;
+        this.#lastFrameAt = performance.now();
+      } else if (performance.now() - this.#lastFrameAt > STALL_MS && this.#info?.state === 'live') {
+        this.#retry(`no video for ${STALL_MS / 1000} s`);
+      }
+    }, STALL_CHECK_MS);
+  }
+
+  #retry(reason: string): void {
+    if (this.#closed || this.#state === 'ended' || this.#state === 'error' || this.#retryTimer !== undefined) return;
+    this.#closePeer();
+    if (this.#info?.state === 'idle') {
+      this.#setState('waiting', null);
+      return; // the next 'live' update reconnects
+    }
+    this.#setState('reconnecting', reason);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#info?.state !== 'ended') void this.#watch();
+    }, backoffDelay(this.#attempt++));
+  }
+
+  #setState(state: ViewerState, detail: string | null): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state, detail);
+  }
+
+  #closePeer(): void {
+    clearTimeout(this.#graceTimer);
+    clearInterval(this.#stallTimer);
+    const pc = this.#pc;
+    this.#pc = undefined;
+    this.#sessionId = null;
+    pc?.close();
+  }
+}
