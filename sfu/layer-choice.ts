@@ -117,3 +117,29 @@ function nominalBitrate(index: number, count: number, tuning: LayerChoiceTuning)
   const offset = Math.max(0, table.length - count);
   return table[Math.min(table.length - 1, index + offset)] ?? table[table.length - 1] ?? 0;
 }
+
+/** Rid ladders in common use, lowest quality first. */
+const KNOWN_LADDERS: ReadonlyArray<readonly string[]> = [
+  ['q', 'h', 'f'],
+  ['l', 'm', 'h'],
+  ['low', 'mid', 'high'],
+  ['low', 'medium', 'high'],
+  ['lo', 'mid', 'hi'],
+  ['r0', 'r1', 'r2'],
+  ['0', '1', '2'],
+];
+
+/**
+ * Orders the publisher's rids lowest quality first. Known names (q/h/f,
+ * low/mid/high, r0/r1/r2, ...) decide; otherwise the offer's a=simulcast order
+ * is kept, which by convention (and in Chromium's examples) lists low to high.
+ */
+export function orderRids(rids: readonly string[]): string[] {
+  const lower = rids.map((r) => r.toLowerCase());
+  for (const ladder of KNOWN_LADDERS) {
+    if (lower.every((r) => ladder.includes(r))) {
+      return [...rids].sort((a, b) => ladder.indexOf(a.toLowerCase()) - ladder.indexOf(b.toLowerCase()));
+    }
+  }
+  return [...rids];
+}

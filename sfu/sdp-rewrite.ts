@@ -11,6 +11,8 @@
 export interface MediaRewrite {
   /** Payload types to keep, in offer order. */
   readonly keepPayloadTypes: readonly number[];
+  /** Refuse the whole m-section: its port becomes 0 and werift answers it as rejected; nothing else changes. */
+  readonly reject?: boolean;
   /** rtcp-fb values to remove, e.g. 'transport-cc'. */
   readonly dropFeedback?: readonly string[];
   /** fmtp parameters appended to a kept payload type, e.g. 'x-google-start-bitrate=1000'. */
@@ -43,6 +45,12 @@ export function rewriteOffer(sdp: string, plan: ReadonlyMap<number, MediaRewrite
       flushMissingFmtp();
       mediaIndex++;
       rewrite = plan.get(mediaIndex);
+      if (rewrite?.reject) {
+        const [head, , ...rest] = line.split(/\s+/);
+        out.push([head, '0', ...rest].join(' '));
+        rewrite = undefined;
+        continue;
+      }
       keep = new Set(rewrite?.keepPayloadTypes ?? []);
       fmtpWritten = new Set();
       if (rewrite) {

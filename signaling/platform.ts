@@ -14,7 +14,7 @@ import { registerStreamsRoutes } from './http/streams-routes.ts';
 import { registerWhepRoutes } from './http/whep-routes.ts';
 import { registerWhipRoutes } from './http/whip-routes.ts';
 import { lanIPv4Addresses } from './lan-addresses.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, setLogLevel } from './logger.ts';
 import { SessionManager } from './streams/SessionManager.ts';
 import { StreamRegistry } from './streams/StreamRegistry.ts';
 import { ensureSelfSignedCertificate } from './tls/tls-certificate.ts';
@@ -49,6 +49,7 @@ export interface Platform {
 }
 
 export async function startPlatform(config: AppConfig, options: PlatformOptions = {}): Promise<Platform> {
+  setLogLevel(config.logLevel);
   const app = await createApp(config);
   const sfu = options.sfu ?? new Sfu(config.rtc);
   const streams = new StreamRegistry();

@@ -64,6 +64,9 @@ export class LightViewer {
         // Offline machine: no STUN (gathering would stall on it), and loopback must be gathered explicitly.
         iceServers: [],
         iceAdditionalHostAddresses: ['127.0.0.1'],
+        iceUseIpv6: false,
+        // One transport (one DTLS handshake, one socket per address) like a browser; the default bundles nothing.
+        bundlePolicy: 'max-bundle',
         codecs: {
           // Both H.264 profiles Chromium publishes, then VP8: the server picks what its publisher sends.
           video: [

@@ -94,7 +94,8 @@ export class HttpContext {
       res.writeStatus(`${status} ${STATUS_CODES[status] ?? ''}`.trimEnd());
       for (const [key, value] of Object.entries(this.#baseHeaders)) res.writeHeader(key, value);
       for (const [key, value] of Object.entries(headers)) res.writeHeader(key, value);
-      if (status === 204 || status === 304) res.endWithoutBody(undefined, closeConnection);
+      // endWithoutBody() with no arguments is the only form that omits Content-Length, as 204/304 require.
+      if ((status === 204 || status === 304) && !closeConnection) res.endWithoutBody();
       else res.end(body ?? '', closeConnection);
     });
   }

@@ -8,7 +8,7 @@
 import { createLogger } from '../logger.ts';
 import type { LayerPreference } from '../protocol/messages.ts';
 import { SafeEmitter } from '../SafeEmitter.ts';
-import type { SfuTransport, TransportCloseReason } from './sfu-types.ts';
+import type { SfuTransport } from './sfu-types.ts';
 
 const logger = createLogger('signaling:MediaSession');
 
@@ -109,8 +109,9 @@ export class MediaSession extends SafeEmitter<MediaSessionEvents> {
   /** Idempotent. Closes the SFU transport and emits 'close' once. */
   close(reason: string): void {
     if (this.#closed) return;
-    this.transport.close(reason as TransportCloseReason);
+    // Finish first so the reason recorded is ours, not the transport's echo of it.
     this.#finish(reason);
+    this.transport.close(reason);
   }
 
   #onConnectionState(state: string): void {

@@ -6,4 +6,3 @@ import type { Sfu } from '../../sfu/Sfu.ts';
 
 export type SfuRouter = ReturnType<Sfu['createRouter']>;
 export type SfuTransport = Awaited<ReturnType<SfuRouter['connectPublisher']>>['transport'];
-export type TransportCloseReason = Parameters<SfuTransport['close']>[0];

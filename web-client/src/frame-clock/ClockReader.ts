@@ -19,6 +19,8 @@ export interface ClockSample {
 
 export interface ClockReaderOptions {
   onSample?: (sample: ClockSample) => void;
+  /** Every presented frame, code or not (frame counters, first-frame timing). */
+  onFrame?: (metadata: VideoFrameCallbackMetadata) => void;
   /** Width frames are sampled at; blocks stay several pixels wide at this size. */
   sampleWidth?: number;
   now?: () => number;
@@ -31,6 +33,7 @@ const IDLE_STRIDE = 10;
 export class ClockReader {
   readonly #video: HTMLVideoElement;
   readonly #onSample: ((sample: ClockSample) => void) | undefined;
+  readonly #onFrame: ((metadata: VideoFrameCallbackMetadata) => void) | undefined;
   readonly #sampleWidth: number;
   readonly #clock: WallClockOffset;
   readonly #canvas: HTMLCanvasElement;
@@ -47,6 +50,7 @@ export class ClockReader {
     }
     this.#video = video;
     this.#onSample = options.onSample;
+    this.#onFrame = options.onFrame;
     this.#sampleWidth = options.sampleWidth ?? 320;
     this.#clock = new WallClockOffset(options.now ?? Date.now);
     this.#canvas = document.createElement('canvas');
@@ -56,7 +60,7 @@ export class ClockReader {
   }
 
   start(): void {
-    if (this.#handle === undefined) this.#handle = this.#video.requestVideoFrameCallback(this.#onFrame);
+    if (this.#handle === undefined) this.#handle = this.#video.requestVideoFrameCallback(this.#onPresented);
   }
 
   stop(): void {
@@ -64,9 +68,10 @@ export class ClockReader {
     this.#handle = undefined;
   }
 
-  readonly #onFrame = (_now: DOMHighResTimeStamp, metadata: VideoFrameCallbackMetadata): void => {
-    this.#handle = this.#video.requestVideoFrameCallback(this.#onFrame);
+  readonly #onPresented = (_now: DOMHighResTimeStamp, metadata: VideoFrameCallbackMetadata): void => {
+    this.#handle = this.#video.requestVideoFrameCallback(this.#onPresented);
     this.framesPresented++;
+    this.#onFrame?.(metadata);
     if (this.#missesInARow >= IDLE_AFTER && this.framesPresented % IDLE_STRIDE !== 0) return;
     // expectedDisplayTime is on the performance.now() timeline; shift it onto Date.now()'s.
     const displayWall = this.#clock.toWall(metadata.expectedDisplayTime);

@@ -6,6 +6,8 @@
 
 export interface ToneTrack {
   readonly track: MediaStreamTrack;
+  /** Browsers start audio suspended until a user gesture; call from a click handler. */
+  resume(): Promise<void>;
   stop(): void;
 }
 
@@ -33,6 +35,7 @@ export function createToneTrack(): ToneTrack {
   if (!track) throw new Error('WebAudio gave no audio track; use a browser with MediaStreamAudioDestinationNode');
   return {
     track,
+    resume: () => ctx.resume(),
     stop() {
       clearInterval(timer);
       track.stop();

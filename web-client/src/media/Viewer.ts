@@ -21,6 +21,8 @@ export interface ViewerEvents extends Record<string, unknown[]> {
   layer: [active: string | null, preference: LayerPreference];
   connection: [RTCPeerConnectionState];
   media: [MediaStream];
+  /** A watch attempt (offer → answer → connect) begins. */
+  attempt: [number];
 }
 
 /** A peer connection 'disconnected' this long is treated as failed. */
@@ -76,14 +78,28 @@ export class Viewer extends Emitter<ViewerEvents> {
         if (msg.sessionId === this.#sessionId) this.emit('layer', msg.active, msg.preference);
       }),
       this.#signaling.on('open', ({ reconnected }) => {
-        // The server may have dropped our session with the socket; keep media only if it still flows.
-        if (reconnected && this.#pc && this.#pc.connectionState !== 'connected') this.#retry('the signaling connection was re-established');
+        // The server closes a socket's sessions with it: a session from before the drop is gone.
+        if (reconnected && (this.#pc || this.#connecting)) {
+          this.#closePeer();
+          this.#retry('the signaling connection dropped');
+        }
       }),
     );
     this.#signaling.follow(this.streamId).catch((err: unknown) => {
       if (err instanceof SignalingError && err.status === 404) this.#setState('error', 'stream not found: check the link');
       else console.warn(`follow failed: ${(err as Error).message}`);
     });
+  }
+
+  /** Initial state from the HTTP API, used until the socket delivers its first update. */
+  seed(info: StreamInfo): void {
+    if (!this.#info) this.#onStreamInfo(info);
+  }
+
+  /** Reports a failure found outside the socket (e.g. the HTTP API said 404). */
+  fail(detail: string): void {
+    this.close();
+    this.#setState('error', detail);
   }
 
   async setLayer(preference: LayerPreference): Promise<void> {
@@ -118,6 +134,7 @@ export class Viewer extends Emitter<ViewerEvents> {
   async #watch(): Promise<void> {
     if (this.#closed) return;
     this.#connecting = true;
+    this.emit('attempt', this.#attempt);
     if (this.#state !== 'reconnecting') this.#setState('connecting', null);
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     this.#pc = pc;

@@ -1,0 +1,381 @@
+/**
+ * One incoming track from the publisher (audio, or video with up to three
+ * simulcast layers by rid). It fans each RTP packet out to the consumers
+ * subscribed to that layer, relays keyframe requests upstream through a
+ * throttle, asks the publisher to resend lost packets, and tells it a generous
+ * REMB so its send estimate can grow (pitfall 7).
+ * Other parts (HLS bridge, inter-node pipes) subscribe to 'rtp' and
+ * 'senderreport' without seeing werift types.
+ * Per packet: counters, one NACK bookkeeping step, one loop over the layer's
+ * consumers; no allocation, no timers, no promises.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  GenericNack,
+  PictureLossIndication,
+  ReceiverEstimatedMaxBitrate,
+  RtcpPayloadSpecificFeedback,
+  RtcpSrPacket,
+  RtcpTransportLayerFeedback,
+  type MediaStreamTrack,
+  type RTCDtlsTransport,
+  type RtcpPacket,
+  type RtpPacket,
+} from 'werift';
+import { createLogger } from '../signaling/logger.ts';
+import type { CodecDescriptor } from './codec-choice.ts';
+import { KeyframeRequester } from './KeyframeRequester.ts';
+import type { LayerInfo } from './layer-choice.ts';
+import { NackGenerator } from './NackGenerator.ts';
+import { TypedEmitter } from './TypedEmitter.ts';
+import { writeAbsSendTime } from './abs-send-time.ts';
+
+const logger = createLogger('sfu:Producer');
+
+export type MediaKind = 'audio' | 'video';
+
+export interface ProducerCodec extends CodecDescriptor {
+  /** The publisher's payload type (viewers get their own). */
+  readonly payloadType: number;
+  /** The raw fmtp line the publisher offered, '' when none. */
+  readonly fmtp: string;
+}
+
+/** Read-only view of one RTP packet as received; do not keep or modify it (it is shared by every consumer). */
+export interface RtpPacketView {
+  readonly header: {
+    readonly payloadType: number;
+    readonly sequenceNumber: number;
+    readonly timestamp: number;
+    readonly ssrc: number;
+    readonly marker: boolean;
+    readonly extensions: ReadonlyArray<{ readonly id: number; readonly payload: Buffer }>;
+  };
+  readonly payload: Buffer;
+  /** Serializes the packet as received (allocates; for recorders, not the hot path). */
+  serialize(): Buffer;
+}
+
+export interface SenderReport {
+  readonly ssrc: number;
+  /** 64-bit NTP timestamp of the publisher's clock. */
+  readonly ntpTimestamp: bigint;
+  readonly rtpTimestamp: number;
+  readonly packetCount: number;
+  readonly octetCount: number;
+}
+
+export type ProducerEvents = {
+  /** Every RTP packet as received; rid is null without simulcast. */
+  rtp: [packet: RtpPacketView, rid: string | null];
+  /** RTCP sender reports, for lip sync in recorders. */
+  senderreport: [report: SenderReport, rid: string | null];
+  close: [reason: string];
+  '@close': [];
+};
+
+/** Gets each packet of one layer, in arrival order. Implemented by Consumer. */
+export interface LayerSink {
+  onRtp(packet: RtpPacket, layer: ProducerLayer): void;
+  onSenderReport(layer: ProducerLayer): void;
+}
+
+/** A consumer as the producer drives it: per-layer sinks plus the timer-driven bits. */
+export interface ProducerConsumer extends LayerSink {
+  onTick(nowMs: number, layersUpdated: boolean): void;
+  producerClosed(): void;
+}
+
+/** One simulcast layer (or the only stream without simulcast). Fields mutate as packets arrive. */
+export interface ProducerLayer {
+  readonly rid: string | null;
+  /** 0 = lowest quality. */
+  readonly index: number;
+  /** Learned from the first packet of the layer. */
+  ssrc: number | undefined;
+  /** Replaced (never mutated) when consumers attach/detach, so a send loop can keep iterating its copy. */
+  sinks: readonly LayerSink[];
+  lastSenderReport: SenderReport | undefined;
+  /** abs-send-time (24-bit, 6.18 fixed point) of the packet being fanned out; shared scratch. */
+  readonly absSendTime: Buffer;
+  bitrateBps: number;
+  active: boolean;
+  packetsInWindow: number;
+  bytesInWindow: number;
+  readonly requester: KeyframeRequester;
+  readonly nack: NackGenerator | undefined;
+}
+
+export interface ProducerOptions {
+  readonly kind: MediaKind;
+  readonly codec: ProducerCodec;
+  /** Rids lowest quality first; empty without simulcast. */
+  readonly rids: readonly string[];
+  /** The track per rid ('' key without simulcast). */
+  readonly tracks: ReadonlyMap<string, MediaStreamTrack>;
+  /** Negotiated header extensions on the publisher leg: uri → id. */
+  readonly extensionIds: ReadonlyMap<string, number>;
+  readonly dtls: RTCDtlsTransport;
+  /** SSRC our receiver reports and feedback are sent from. */
+  readonly rtcpSsrc: number;
+  readonly keyframeThrottleMs: number;
+  /** Whether the publisher negotiated NACK (then we ask it to resend lost packets). */
+  readonly nack: boolean;
+  /** REMB value told to the publisher (bits/s); 0 disables REMB. */
+  readonly rembBps: number;
+  readonly streamId: string;
+}
+
+/** Housekeeping cadence: keyframe retries each tick, layer stats and REMB every 4th. */
+const TICK_MS = 250;
+const TICKS_PER_WINDOW = 4;
+
+export class Producer extends TypedEmitter<ProducerEvents> {
+  readonly id = randomUUID();
+  readonly kind: MediaKind;
+  readonly codec: ProducerCodec;
+  /** Negotiated header extension ids on the publisher leg (uri → id). */
+  readonly extensionIds: ReadonlyMap<string, number>;
+  readonly #layers: ProducerLayer[];
+  readonly #layerByRid = new Map<string, ProducerLayer>();
+  readonly #consumers = new Set<ProducerConsumer>();
+  readonly #dtls: RTCDtlsTransport;
+  readonly #rtcpSsrc: number;
+  readonly #rembBps: number;
+  readonly #unsubscribe: Array<() => void> = [];
+  readonly #log;
+  #timer: NodeJS.Timeout | undefined;
+  #tickCount = 0;
+  #windowStartMs = Date.now();
+  #closed = false;
+
+  constructor(options: ProducerOptions) {
+    super();
+    this.kind = options.kind;
+    this.codec = options.codec;
+    this.extensionIds = options.extensionIds;
+    this.#dtls = options.dtls;
+    this.#rtcpSsrc = options.rtcpSsrc;
+    this.#rembBps = options.rembBps;
+    this.#log = logger.child(`stream:${options.streamId}`).child(`${options.kind}:${this.id.slice(0, 8)}`);
+
+    const rids: ReadonlyArray<string | null> = options.rids.length > 0 ? options.rids : [null];
+    this.#layers = rids.map((rid, index) => {
+      const layer: ProducerLayer = {
+        rid,
+        index,
+        ssrc: undefined,
+        sinks: [],
+        lastSenderReport: undefined,
+        absSendTime: Buffer.alloc(3),
+        bitrateBps: 0,
+        // Assume a layer is live until a measurement window says otherwise, so the first viewer can pick it.
+        active: true,
+        packetsInWindow: 0,
+        bytesInWindow: 0,
+        requester: new KeyframeRequester({ throttleMs: options.keyframeThrottleMs, send: () => this.#sendPli(layer) }),
+        nack:
+          options.nack && options.kind === 'video'
+            ? new NackGenerator({ send: (lost) => this.#sendNack(layer, lost) })
+            : undefined,
+      };
+      if (rid !== null) this.#layerByRid.set(rid, layer);
+      const track = options.tracks.get(rid ?? '');
+      if (!track) throw new Error(`Producer: no track for rid "${rid ?? ''}"`);
+      this.#unsubscribe.push(track.onReceiveRtp.subscribe((rtp) => this.#onRtp(rtp, layer)).unSubscribe);
+      this.#unsubscribe.push(track.onReceiveRtcp.subscribe((rtcp) => this.#onRtcp(rtcp, layer)).unSubscribe);
+      return layer;
+    });
+
+    if (this.kind === 'video') {
+      this.#timer = setInterval(() => this.#tick(), TICK_MS);
+      this.#timer.unref();
+    }
+    this.#log.debug(`constructor() [codec:${this.codec.mimeType}] [rids:${options.rids.join(',') || '-'}]`);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True when the publisher sends more than one layer. */
+  get simulcast(): boolean {
+    return this.#layers.length > 1;
+  }
+
+  /** Simulcast rids, lowest quality first; empty without simulcast. */
+  get rids(): string[] {
+    return this.#layers.flatMap((l) => (l.rid === null ? [] : [l.rid]));
+  }
+
+  /** Per-layer bitrate and activity, lowest quality first. */
+  get layerInfos(): LayerInfo[] {
+    return this.#layers.map((l) => ({ rid: l.rid ?? '', bitrateBps: l.bitrateBps, active: l.active }));
+  }
+
+  get consumerCount(): number {
+    return this.#consumers.size;
+  }
+
+  /** @internal Layers lowest quality first (Consumer reads them). */
+  get layers(): readonly ProducerLayer[] {
+    return this.#layers;
+  }
+
+  /** @internal */
+  layerByRid(rid: string | null): ProducerLayer | undefined {
+    if (rid === null || !this.simulcast) return this.#layers[0];
+    return this.#layerByRid.get(rid);
+  }
+
+  /** Asks the publisher for a keyframe on one layer (all layers when rid is omitted), throttled. */
+  requestKeyFrame(rid?: string | null): void {
+    if (this.#closed || this.kind !== 'video') return;
+    if (rid === undefined) {
+      for (const layer of this.#layers) layer.requester.request();
+      return;
+    }
+    this.layerByRid(rid)?.requester.request();
+  }
+
+  /** @internal Starts delivering one layer to a sink. */
+  attach(sink: LayerSink, layer: ProducerLayer): void {
+    if (!layer.sinks.includes(sink)) layer.sinks = [...layer.sinks, sink];
+  }
+
+  /** @internal */
+  detach(sink: LayerSink, layer: ProducerLayer): void {
+    if (layer.sinks.includes(sink)) layer.sinks = layer.sinks.filter((s) => s !== sink);
+  }
+
+  /** @internal */
+  addConsumer(consumer: ProducerConsumer): void {
+    this.#consumers.add(consumer);
+  }
+
+  /** @internal */
+  removeConsumer(consumer: ProducerConsumer): void {
+    this.#consumers.delete(consumer);
+    for (const layer of this.#layers) this.detach(consumer, layer);
+  }
+
+  close(reason = 'closed'): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#log.debug(`close() [reason:${reason}]`);
+    if (this.#timer) clearInterval(this.#timer);
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    for (const layer of this.#layers) {
+      layer.requester.close();
+      layer.nack?.close();
+      layer.sinks = [];
+    }
+    const consumers = [...this.#consumers];
+    this.#consumers.clear();
+    for (const consumer of consumers) consumer.producerClosed();
+    this.safeEmit('close', reason);
+    this.safeEmit('@close');
+  }
+
+  /** @internal Called by the transport when it closes. */
+  transportClosed(reason: string): void {
+    this.close(reason);
+  }
+
+  #onRtp(packet: RtpPacket, layer: ProducerLayer): void {
+    if (this.#closed) return;
+    const { payload, header } = packet;
+    // Padding-only packets are bandwidth probes; forwarding them would only waste viewers' bandwidth.
+    if (payload.length === 0) return;
+    if (layer.ssrc !== header.ssrc) this.#learnSsrc(layer, header.ssrc);
+    layer.packetsInWindow++;
+    layer.bytesInWindow += payload.length;
+    layer.nack?.onPacket(header.sequenceNumber);
+    const sinks = layer.sinks;
+    if (sinks.length > 0) {
+      writeAbsSendTime(layer.absSendTime);
+      for (let i = 0; i < sinks.length; i++) sinks[i]!.onRtp(packet, layer);
+    }
+    if (this.listenerCount('rtp') > 0) this.safeEmit('rtp', packet, layer.rid);
+  }
+
+  #learnSsrc(layer: ProducerLayer, ssrc: number): void {
+    if (layer.ssrc !== undefined) this.#log.info(`layer ssrc changed [rid:${layer.rid ?? '-'}] [ssrc:${layer.ssrc}->${ssrc}]`);
+    layer.ssrc = ssrc;
+    layer.lastSenderReport = undefined;
+  }
+
+  #onRtcp(packet: RtcpPacket, layer: ProducerLayer): void {
+    if (this.#closed || packet.type !== RtcpSrPacket.type) return;
+    const sr = packet as RtcpSrPacket;
+    if (layer.ssrc !== undefined && sr.ssrc !== layer.ssrc) return;
+    const report: SenderReport = {
+      ssrc: sr.ssrc,
+      ntpTimestamp: sr.senderInfo.ntpTimestamp,
+      rtpTimestamp: sr.senderInfo.rtpTimestamp,
+      packetCount: sr.senderInfo.packetCount,
+      octetCount: sr.senderInfo.octetCount,
+    };
+    layer.lastSenderReport = report;
+    for (const sink of layer.sinks) sink.onSenderReport(layer);
+    if (this.listenerCount('senderreport') > 0) this.safeEmit('senderreport', report, layer.rid);
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    this.#tickCount++;
+    const now = Date.now();
+    const windowDone = this.#tickCount % TICKS_PER_WINDOW === 0;
+    if (windowDone) {
+      const elapsed = Math.max(1, now - this.#windowStartMs);
+      this.#windowStartMs = now;
+      for (const layer of this.#layers) {
+        layer.bitrateBps = Math.round((layer.bytesInWindow * 8 * 1000) / elapsed);
+        layer.active = layer.packetsInWindow > 0;
+        layer.packetsInWindow = 0;
+        layer.bytesInWindow = 0;
+      }
+      this.#sendRemb();
+    }
+    for (const consumer of this.#consumers) consumer.onTick(now, windowDone);
+  }
+
+  #sendPli(layer: ProducerLayer): void {
+    if (layer.ssrc === undefined || this.#closed) return;
+    const pli = new RtcpPayloadSpecificFeedback({
+      feedback: new PictureLossIndication({ senderSsrc: this.#rtcpSsrc, mediaSsrc: layer.ssrc }),
+    });
+    this.#dtls.sendRtcp([pli]).catch(() => {});
+  }
+
+  #sendNack(layer: ProducerLayer, lost: number[]): void {
+    if (layer.ssrc === undefined || this.#closed) return;
+    const nack = new RtcpTransportLayerFeedback({
+      feedback: new GenericNack({ senderSsrc: this.#rtcpSsrc, mediaSourceSsrc: layer.ssrc, lost }),
+    });
+    this.#dtls.sendRtcp([nack]).catch(() => {});
+  }
+
+  /** REMB is a ceiling for the publisher's estimate; a generous one lets its loss-based estimate grow. */
+  #sendRemb(): void {
+    if (this.#rembBps <= 0 || this.#dtls.state !== 'connected') return;
+    const ssrcs = this.#layers.flatMap((l) => (l.ssrc === undefined ? [] : [l.ssrc]));
+    if (ssrcs.length === 0) return;
+    let mantissa = this.#rembBps;
+    let exp = 0;
+    while (mantissa > 0x3ffff) {
+      mantissa = Math.floor(mantissa / 2);
+      exp++;
+    }
+    const remb = new ReceiverEstimatedMaxBitrate({
+      senderSsrc: this.#rtcpSsrc,
+      mediaSsrc: 0,
+      ssrcNum: ssrcs.length,
+      brExp: exp,
+      brMantissa: mantissa,
+      bitrate: BigInt(mantissa) << BigInt(exp),
+      ssrcFeedbacks: ssrcs,
+    });
+    this.#dtls.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => {});
+  }
+}

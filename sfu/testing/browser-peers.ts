@@ -1,0 +1,163 @@
+/**
+ * Drives real headless Chromium pages as WebRTC publishers and viewers for the
+ * SFU tests: SDP goes through page.evaluate (no HTTP), non-trickle (each side
+ * waits for ICE gathering to complete). Pages get a localhost origin from a
+ * route handler, so getUserMedia has a secure context without any server.
+ */
+import type { Browser, Page } from 'playwright-core';
+
+const ORIGIN = 'http://localhost';
+/** tsx keeps function names by wrapping them in __name(), which the page lacks. */
+const NAME_SHIM = 'globalThis.__name ??= (target) => target;';
+
+export interface PublishOptions {
+  readonly audio?: boolean;
+  readonly video?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+  /** rids lowest quality first, e.g. ['low','mid','high'] with scaleResolutionDownBy 4,2,1. */
+  readonly simulcast?: readonly string[];
+  /** Restrict the offered video codecs to this MIME type (e.g. 'video/VP8'). */
+  readonly videoCodec?: string;
+}
+
+export async function openPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  await page.addInitScript(NAME_SHIM);
+  await page.route(`${ORIGIN}/**`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>sfu test</title>' }));
+  await page.goto(`${ORIGIN}/`);
+  return page;
+}
+
+/** Starts a publisher on the page and returns its (complete, non-trickle) offer. */
+export async function createPublisherOffer(page: Page, options: PublishOptions = {}): Promise<string> {
+  return page.evaluate(async (o) => {
+    const w = window as unknown as Record<string, unknown>;
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: o.audio !== false,
+      video: o.video === false ? false : { width: o.width ?? 640, height: o.height ?? 480 },
+    });
+    const pc = new RTCPeerConnection();
+    w.pc = pc;
+    w.stream = stream;
+    for (const track of stream.getTracks()) {
+      if (track.kind === 'video' && o.simulcast?.length) {
+        const n = o.simulcast.length;
+        pc.addTransceiver(track, {
+          direction: 'sendonly',
+          sendEncodings: o.simulcast.map((rid, i) => ({ rid, scaleResolutionDownBy: 2 ** (n - 1 - i) })),
+        });
+      } else {
+        const t = pc.addTransceiver(track, { direction: 'sendonly' });
+        if (track.kind === 'video' && o.videoCodec) {
+          const codecs = RTCRtpSender.getCapabilities('video')!.codecs.filter((c) => c.mimeType.toLowerCase() === o.videoCodec!.toLowerCase());
+          t.setCodecPreferences(codecs);
+        }
+      }
+    }
+    await pc.setLocalDescription();
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') return resolve();
+      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+    });
+    return pc.localDescription!.sdp;
+  }, options);
+}
+
+/** Creates a recvonly viewer on the page (audio + video) and returns its offer. */
+export async function createViewerOffer(page: Page, options: { readonly h264Only?: string } = {}): Promise<string> {
+  return page.evaluate(async (o) => {
+    const w = window as unknown as Record<string, unknown>;
+    const pc = new RTCPeerConnection();
+    w.pc = pc;
+    const video = document.createElement('video');
+    video.muted = true;
+    video.autoplay = true;
+    video.playsInline = true;
+    document.body.append(video);
+    w.video = video;
+    w.frames = 0;
+    w.firstFrameAt = 0;
+    const stream = new MediaStream();
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    const vt = pc.addTransceiver('video', { direction: 'recvonly' });
+    if (o.h264Only) {
+      const codecs = RTCRtpReceiver.getCapabilities('video')!.codecs.filter(
+        (c) => c.mimeType === 'video/H264' && (c.sdpFmtpLine ?? '').includes(`profile-level-id=${o.h264Only}`) && (c.sdpFmtpLine ?? '').includes('packetization-mode=1'),
+      );
+      vt.setCodecPreferences(codecs);
+    }
+    pc.ontrack = (e) => {
+      stream.addTrack(e.track);
+      w.trackStreams = (e.streams ?? []).map((s) => s.id);
+      video.srcObject = stream;
+    };
+    const onFrame = (): void => {
+      w.frames = (w.frames as number) + 1;
+      if (!w.firstFrameAt) w.firstFrameAt = performance.now();
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+    await pc.setLocalDescription();
+    await new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') return resolve();
+      pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
+    });
+    return pc.localDescription!.sdp;
+  }, options);
+}
+
+/** Applies the SFU's answer; returns performance.now() in the page at that moment. */
+export async function applyAnswer(page: Page, sdp: string): Promise<number> {
+  return page.evaluate(async (answer) => {
+    const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    return performance.now();
+  }, sdp);
+}
+
+export interface ViewerVideo {
+  readonly width: number;
+  readonly height: number;
+  readonly frames: number;
+  /** performance.now() of the first presented frame, 0 before any. */
+  readonly firstFrameAt: number;
+  readonly connectionState: string;
+}
+
+export async function viewerVideo(page: Page): Promise<ViewerVideo> {
+  return page.evaluate(() => {
+    const w = window as unknown as { video: HTMLVideoElement; frames: number; firstFrameAt: number; pc: RTCPeerConnection };
+    return {
+      width: w.video.videoWidth,
+      height: w.video.videoHeight,
+      frames: w.frames,
+      firstFrameAt: w.firstFrameAt,
+      connectionState: w.pc.connectionState,
+    };
+  });
+}
+
+/** Polls until the viewer shows a picture or the deadline passes. */
+export async function waitForPicture(page: Page, timeoutMs: number): Promise<ViewerVideo> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await viewerVideo(page);
+    if ((v.width > 0 && v.frames > 0) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function connectionState(page: Page): Promise<string> {
+  return page.evaluate(() => (window as unknown as { pc: RTCPeerConnection }).pc.connectionState);
+}
+
+/** Waits until the page's peer connection reaches one of the states (or the deadline passes); returns the last state. */
+export async function waitForConnectionState(page: Page, states: readonly string[], timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await connectionState(page);
+    if (states.includes(state) || Date.now() > deadline) return state;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

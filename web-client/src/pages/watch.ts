@@ -1,0 +1,200 @@
+/**
+ * Watch page: plays /watch/:id over WebRTC with sub-second delay, shows LIVE,
+ * viewers, measured delay (frame clock, when the publisher sends it) and the
+ * connection state, with a layer picker and tap-to-unmute. ?debug=1 shows the
+ * measurement overlay; window.__watch always carries it for tests.
+ */
+import { LayerPreference } from '../../../signaling/protocol/messages.ts';
+import { ClockReader } from '../frame-clock/ClockReader.ts';
+import { inboundVideoStats, type InboundVideoStats } from '../media/inbound-video-stats.ts';
+import { Viewer, type ViewerState } from '../media/Viewer.ts';
+import { getStream, ApiError } from '../net/api.ts';
+import { SignalingClient } from '../net/SignalingClient.ts';
+import { signalingUrl } from '../net/ws-url.ts';
+import { DebugOverlay } from '../ui/DebugOverlay.ts';
+import { DelayWindow } from '../ui/DelayWindow.ts';
+import { byId, setText } from '../ui/element.ts';
+import { formatViewers } from '../ui/format-time.ts';
+import { queryFlag, watchStreamId } from './route-params.ts';
+
+export interface WatchHook {
+  state: ViewerState;
+  framesPresented: number;
+  /** ms from the start of watching (first offer) to the first presented frame. */
+  firstFrameMs: number | null;
+  /** Last ~600 glass-to-glass delays (ms) decoded from the frame clock. */
+  delays: number[];
+  lastDelay: number | null;
+  videoWidth: number;
+  videoHeight: number;
+  /** rid the server forwards (null without simulcast or before it says). */
+  activeLayer: string | null;
+  layerPreference: LayerPreference;
+  connectionState: RTCPeerConnectionState | 'new';
+  sessionId: string | null;
+  viewers: number;
+  reconnects: number;
+}
+
+const delays = new DelayWindow(600);
+const hook: WatchHook = {
+  state: 'connecting',
+  framesPresented: 0,
+  firstFrameMs: null,
+  delays: delays.values,
+  lastDelay: null,
+  videoWidth: 0,
+  videoHeight: 0,
+  activeLayer: null,
+  layerPreference: 'auto',
+  connectionState: 'new',
+  sessionId: null,
+  viewers: 0,
+  reconnects: 0,
+};
+// Read by tests and benchmarks (loadtest/browser/clock-pages.ts); not a Window type augmentation, to keep globals untyped.
+(window as unknown as Record<string, unknown>)['__watch'] = hook;
+
+const ui = {
+  video: byId<HTMLVideoElement>('video'),
+  message: byId('watch-message'),
+  badge: byId('live-badge'),
+  viewers: byId('watch-viewers'),
+  delay: byId('watch-delay'),
+  state: byId('watch-state'),
+  title: byId('watch-title'),
+  unmute: byId<HTMLButtonElement>('unmute'),
+  layer: byId<HTMLSelectElement>('layer'),
+  layerLabel: byId('layer-label'),
+};
+const debug = new DebugOverlay(byId('debug'), queryFlag(location.search, 'debug'));
+
+const MESSAGES: Record<ViewerState, string | null> = {
+  connecting: 'Connecting…',
+  waiting: 'Waiting for the streamer…',
+  live: null,
+  reconnecting: 'Reconnecting…',
+  ended: 'Stream ended',
+  error: 'Cannot play this stream',
+};
+
+let watchStartedAt: number | null = null;
+let stateDetail: string | null = null;
+
+function render(): void {
+  const live = hook.state === 'live';
+  ui.badge.hidden = !live;
+  ui.viewers.hidden = hook.state === 'error';
+  setText(ui.viewers, formatViewers(hook.viewers));
+  setText(ui.state, hook.state);
+  const message = hook.state === 'error' && stateDetail ? stateDetail : MESSAGES[hook.state];
+  // Media keeps playing under a reconnect only if frames still come; hide the note once they do.
+  ui.message.hidden = message === null;
+  setText(ui.message, message ?? '');
+  ui.unmute.hidden = !ui.video.muted || !live;
+  ui.layerLabel.hidden = !live && hook.state !== 'reconnecting';
+  ui.delay.hidden = hook.lastDelay === null || !live;
+  if (hook.lastDelay !== null) setText(ui.delay, `delay ${Math.round(delays.percentile(50) ?? hook.lastDelay)} ms`);
+}
+
+const streamId = watchStreamId(location.pathname, location.search);
+const signaling = new SignalingClient(signalingUrl(location));
+
+if (!streamId) {
+  hook.state = 'error';
+  stateDetail = 'This watch link is broken: it has no valid stream id.';
+  render();
+} else {
+  startWatching(streamId);
+}
+
+function startWatching(id: string): void {
+  const viewer = new Viewer(signaling, id);
+  let stats: InboundVideoStats | null = null;
+
+  viewer.on('state', (state, detail) => {
+    if (state === 'reconnecting') hook.reconnects++;
+    hook.state = state;
+    stateDetail = detail;
+    render();
+  });
+  viewer.on('stream', (info) => {
+    hook.viewers = info.viewers;
+    setText(ui.title, info.title);
+    document.title = `${info.title} · Live`;
+    render();
+  });
+  viewer.on('attempt', () => {
+    watchStartedAt ??= performance.now();
+    hook.activeLayer = null;
+  });
+  viewer.on('connection', (s) => {
+    hook.connectionState = s;
+    hook.sessionId = viewer.sessionId;
+  });
+  viewer.on('layer', (active) => {
+    hook.activeLayer = active;
+  });
+  viewer.on('media', (stream) => {
+    if (ui.video.srcObject !== stream) ui.video.srcObject = stream;
+    void ui.video.play().catch(() => undefined); // autoplay muted is allowed; unmuting needs a tap
+  });
+
+  const reader = new ClockReader(ui.video, {
+    onFrame: (metadata) => {
+      hook.framesPresented++;
+      hook.videoWidth = metadata.width;
+      hook.videoHeight = metadata.height;
+      if (hook.firstFrameMs === null && watchStartedAt !== null) hook.firstFrameMs = Math.round(performance.now() - watchStartedAt);
+    },
+    onSample: (sample) => {
+      delays.push(Math.round(sample.delayMs * 10) / 10);
+      hook.lastDelay = delays.last;
+    },
+  });
+  reader.start();
+
+  ui.unmute.addEventListener('click', () => {
+    ui.video.muted = false;
+    void ui.video.play().catch(() => undefined);
+    render();
+  });
+  ui.video.addEventListener('volumechange', render);
+
+  ui.layer.addEventListener('change', () => {
+    const layer = LayerPreference.parse(ui.layer.value);
+    hook.layerPreference = layer;
+    viewer.setLayer(layer).catch((err: Error) => console.warn(`setLayer failed: ${err.message}`));
+  });
+
+  // Slow UI/overlay refresh; the hook's frame and delay fields update per frame.
+  setInterval(async () => {
+    const pc = viewer.peerConnection;
+    if (debug.visible && pc) stats = await inboundVideoStats(pc).catch(() => null);
+    render();
+    debug.show([
+      ['state', `${hook.state} / ${hook.connectionState}`],
+      ['video', `${hook.videoWidth}x${hook.videoHeight} ${stats?.codec ?? ''}`],
+      ['layer', `${hook.activeLayer ?? '–'} (want ${hook.layerPreference})`],
+      ['delay', hook.lastDelay === null ? `no clock (${reader.lastFailure ?? 'no frames'})` : `${hook.lastDelay} ms`],
+      ['p50/p95', delays.last === null ? null : `${delays.percentile(50)} / ${delays.percentile(95)} ms`],
+      ['frames', `${hook.framesPresented} shown, ${reader.framesDecoded} clock, ${stats?.framesDropped ?? 0} dropped`],
+      ['jitter buf', stats?.jitterBufferMs === null || !stats ? null : `${stats.jitterBufferMs.toFixed(1)} ms`],
+      ['first frame', hook.firstFrameMs === null ? null : `${hook.firstFrameMs} ms`],
+      ['ws rtt', signaling.rttMs === null ? null : `${signaling.rttMs} ms`],
+      ['reconnects', hook.reconnects],
+    ]);
+  }, 500);
+
+  signaling.connect();
+  viewer.start();
+  getStream(id)
+    .then((info) => viewer.seed(info))
+    .catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 404) viewer.fail('Stream not found: check the link.');
+    });
+  window.addEventListener('pagehide', () => {
+    viewer.close();
+    signaling.close();
+  });
+}
