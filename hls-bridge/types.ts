@@ -45,3 +45,113 @@ export interface BridgeSources {
   readonly video?: RtpSource;
   readonly audio?: RtpSource;
 }
+
+/* ------------------------------------------------------------ pipeline state and event payloads */
+
+export const BridgeState = {
+  IDLE: 'idle',
+  /** Waiting for a source keyframe to start ffmpeg on. */
+  WAITING_KEYFRAME: 'waiting-keyframe',
+  /** ffmpeg spawned, no output yet. */
+  STARTING: 'starting',
+  RUNNING: 'running',
+  /** ffmpeg died; a new one starts after a back-off. */
+  RESTARTING: 'restarting',
+  CLOSED: 'closed',
+} as const;
+export type BridgeState = (typeof BridgeState)[keyof typeof BridgeState];
+
+export interface RenditionStatus {
+  readonly name: string;
+  readonly kind: MediaKind;
+  readonly copy: boolean;
+  readonly width?: number;
+  readonly height?: number;
+  readonly codec?: string;
+  readonly lastMsn: number;
+  readonly lastPart: number;
+  readonly segments: number;
+  readonly bitrate?: number;
+}
+
+export interface TranscoderStatus {
+  readonly generation: number;
+  readonly pid?: number;
+  readonly uptimeMs: number;
+  /** Real-time factor from ffmpeg's progress line (≥ 1 keeps up). */
+  readonly speed?: number;
+  readonly fps?: number;
+  readonly frame?: number;
+  readonly bitrateKbps?: number;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly rtpPacketsMissed: number;
+  readonly lastError: string | null;
+}
+
+export interface BridgeStatus {
+  readonly streamId: string;
+  readonly state: BridgeState;
+  readonly ready: boolean;
+  readonly restarts: number;
+  readonly transcoder: TranscoderStatus | null;
+  readonly source: {
+    readonly videoCodec?: string;
+    readonly width?: number;
+    readonly height?: number;
+    readonly videoPackets: number;
+    readonly audioPackets: number;
+    readonly keyframes: number;
+    readonly keyframeRequests: number;
+  };
+  readonly renditions: readonly RenditionStatus[];
+  readonly archiveBytes: number;
+}
+
+export interface StateChangeData {
+  readonly from: BridgeState;
+  readonly to: BridgeState;
+}
+
+export interface FfmpegStartedData {
+  readonly generation: number;
+  readonly pid?: number;
+  readonly args: readonly string[];
+}
+
+export interface FfmpegExitedData {
+  readonly generation: number;
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** True when the bridge stopped it (close); false when it died. */
+  readonly expected: boolean;
+}
+
+export interface PartData {
+  readonly rendition: string;
+  readonly msn: number;
+  readonly part: number;
+  readonly duration: number;
+  readonly independent: boolean;
+}
+
+export interface SegmentData {
+  readonly rendition: string;
+  readonly msn: number;
+  readonly duration: number;
+  readonly programDateTimeMs: number;
+  readonly bytes: number;
+  readonly discontinuity: boolean;
+}
+
+export interface BridgeErrorData {
+  readonly details: string;
+  /** Fatal: the bridge stopped. Otherwise it recovers (restart, retry) on its own. */
+  readonly fatal: boolean;
+  readonly message: string;
+  readonly error?: Error;
+}
+
+export interface ClosedData {
+  readonly reason: string;
+}

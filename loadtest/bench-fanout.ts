@@ -9,8 +9,9 @@
  * packets to UDP sinks at the same pace. Prints figures against the issue's targets (≥ 1,000
  * viewer streams per core at 1 Mbps, within 3× the floor); writes JSON to loadtest/reports/.
  *
- * Flags: --steps 10,50,100,200  --seconds 15 (window per step)  --settle 3  --floor-seconds 8
- *        --baseline-seconds 5  --processes <per step, default 1 per 100 viewers>  --codec H264|VP8
+ * Flags: --steps 10,50,100,200  --seconds 15 (window per step)  --settle 3  --warmup 4
+ *        --floor-seconds 8  --floor-bytes 1100  --baseline-seconds 5
+ *        --processes <viewer processes per step; default 1 per 100 viewers>  --codec H264|VP8
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,13 +33,14 @@ import { writeReport } from './report/write-report.ts';
 const PACKETS_PER_SECOND_AT_1MBPS = 165;
 const TARGET_VIEWERS_PER_CORE = 1_000;
 const TARGET_FLOOR_RATIO = 3;
-const FLOOR_PACKET_BYTES = 1_100;
 
 interface Flags {
   readonly steps: number[];
   readonly seconds: number;
   readonly settle: number;
+  readonly warmup: number;
   readonly floorSeconds: number;
+  readonly floorBytes: number;
   readonly baselineSeconds: number;
   readonly processes: number | undefined;
   readonly codec: 'H264' | 'VP8' | undefined;
@@ -47,6 +49,8 @@ interface Flags {
 interface StepResult {
   readonly viewers: number;
   readonly connected: number;
+  /** Viewers still connected at the end of the window. */
+  readonly connectedAtEnd: number;
   readonly failed: number;
   readonly connectErrors: readonly string[];
   readonly server: CpuWindow;
@@ -74,7 +78,9 @@ function parseFlags(): Flags {
       steps: { type: 'string', default: '10,50,100,200' },
       seconds: { type: 'string', default: '15' },
       settle: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '4' },
       'floor-seconds': { type: 'string', default: '8' },
+      'floor-bytes': { type: 'string', default: '1100' },
       'baseline-seconds': { type: 'string', default: '5' },
       processes: { type: 'string' },
       codec: { type: 'string' },
@@ -92,7 +98,9 @@ function parseFlags(): Flags {
     steps,
     seconds: num('seconds', values.seconds, 2, 300),
     settle: num('settle', values.settle, 0, 60),
+    warmup: num('warmup', values.warmup, 0, 120),
     floorSeconds: num('floor-seconds', values['floor-seconds'], 1, 120),
+    floorBytes: num('floor-bytes', values['floor-bytes'], 100, 1400),
     baselineSeconds: num('baseline-seconds', values['baseline-seconds'], 1, 60),
     processes: values.processes === undefined ? undefined : num('processes', values.processes, 1, 16),
     codec,
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
   const flags = parseFlags();
   const teardown = new Teardown();
   // Ramp (≤ 60 s per 100 viewers) + settle + window + floor per step, plus start-up: a generous hard bound.
-  const boundMs = 90_000 + flags.steps.reduce((s, n) => s + (Math.ceil(n / 100) * 60 + flags.settle + flags.seconds + flags.floorSeconds + 35) * 1000, 0);
+  const boundMs = 90_000 + flags.warmup * 1000 + flags.steps.reduce((s, n) => s + (Math.ceil(n / 100) * 60 + flags.settle + flags.seconds + flags.floorSeconds + 35) * 1000, 0);
   teardown.boundTotalTime(boundMs, 'bench:fanout');
   try {
     console.log(`bench:fanout: steps ${flags.steps.join(', ')} viewers, ${flags.seconds} s window each (bounded to ${Math.round(boundMs / 1000)} s total)`);
@@ -116,8 +124,8 @@ async function main(): Promise<void> {
     const page = await browser.newPage();
     const publication = await publishFakeCamera(page, { whipUrl: stream.whipUrl, streamKey: stream.streamKey, ...(flags.codec ? { videoCodec: flags.codec } : {}) });
     teardown.add('publisher', () => publication.stop());
-    console.log(`publisher connected (${publication.sessionUrl}); warming up 4 s so the encoder's bitrate settles`);
-    await sleep(4_000);
+    console.log(`publisher connected (${publication.sessionUrl}); warming up ${flags.warmup} s so the encoder's bitrate settles`);
+    await sleep(flags.warmup * 1000);
 
     // The ingest cost alone: what the server spends with no viewers, subtracted per step below.
     const baseStart = CpuMeter.mark();
@@ -141,7 +149,7 @@ async function main(): Promise<void> {
     const usable = steps.filter((s) => s.forwardedPackets > 0);
     const sfuFit = fitCost(usable.map((s) => ({ pps: (s.forwardedPackets / s.server.wallMs) * 1000, cpuPerSec: (s.server.processCpuUs / s.server.wallMs) * 1000 })), { pps: 0, cpuPerSec: ingestUsPerSecond });
     const floorFit = fitCost(usable.map((s) => ({ pps: (s.floor.packetsSent / s.floor.wallMs) * 1000, cpuPerSec: (s.floor.cpuUs / s.floor.wallMs) * 1000 })));
-    printResults(flags, baseline, basePub, steps, sfuFit, floorFit);
+    printResults(baseline, basePub, steps, sfuFit, floorFit);
 
     const path = await writeReport('fanout', {
       flags,
@@ -165,7 +173,13 @@ async function runStep(
   teardown: Teardown,
 ): Promise<StepResult> {
   console.log(`\nstep ${viewers} viewers: ramping up`);
-  const { fleet, ready } = await ViewerFleet.start({ whepUrl, viewers, ...(flags.processes ? { processes: flags.processes } : {}) });
+  const { fleet, ready } = await ViewerFleet.start({
+    whepUrl,
+    viewers,
+    // The viewer processes end by themselves shortly after the step would have.
+    lifetimeMs: (Math.ceil(viewers / 100) * 60 + flags.settle + flags.seconds + 60) * 1000,
+    ...(flags.processes ? { processes: flags.processes } : {}),
+  });
   teardown.add(`viewer fleet ${viewers}`, () => fleet.kill());
   if (ready.failed > 0) console.log(`  ${ready.failed} of ${viewers} viewers failed to connect: ${ready.errors.join(' | ')}`);
   await sleep(flags.settle * 1000);
@@ -193,12 +207,13 @@ async function runStep(
     sinks: viewers,
     incomingPacketsPerSecond: Math.max(1, perViewerPps),
     durationMs: flags.floorSeconds * 1000,
-    packetBytes: FLOOR_PACKET_BYTES,
+    packetBytes: flags.floorBytes,
   });
   const num = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
   return {
     viewers,
     connected: ready.connected,
+    connectedAtEnd: b.connected,
     failed: ready.failed,
     connectErrors: ready.errors,
     server,
@@ -241,12 +256,12 @@ function fitCost(points: { pps: number; cpuPerSec: number }[], origin?: { pps: n
   return linearFit(all.map((p) => p.pps), all.map((p) => p.cpuPerSec));
 }
 
-function printResults(flags: Flags, baseline: CpuWindow, basePub: StepResult['publisher'], steps: StepResult[], sfuFit: LinearFit | null, floorFit: LinearFit | null): void {
+function printResults(baseline: CpuWindow, basePub: StepResult['publisher'], steps: StepResult[], sfuFit: LinearFit | null, floorFit: LinearFit | null): void {
   console.log(`\nFan-out cost: server CPU per forwarded packet (server in-process; viewers, floor and sinks in other processes)`);
   console.log(`publisher: ${fmt(basePub.kbps, 0)} kbps, ${fmt(basePub.packetsPerSecond, 0)} pkt/s, ${basePub.frameWidth}px ${basePub.videoCodec}; ingest alone ${fmt(baseline.processCorePct)}% of a core\n`);
   const rows = steps.map((s) => [
     String(s.viewers),
-    String(s.connected),
+    String(s.connectedAtEnd),
     fmt(s.perViewerPacketsPerSecond, 0),
     fmt(s.perViewerKbps, 0),
     fmt(s.avgPacketBytes, 0),
@@ -265,7 +280,8 @@ function printResults(flags: Flags, baseline: CpuWindow, basePub: StepResult['pu
       rows,
     ),
   );
-  console.log(`\n  µs/pkt = server CPU in the window / packets the viewers received; net = minus the publisher-only (ingest) CPU rate.`);
+  console.log(`\n  ok = viewers connected at the end of the window; floor = SRTP-protect + send of ${steps[0]?.floor.packetBytes ?? '?'}-byte packets.`);
+  console.log(`  µs/pkt = server CPU in the window / packets the viewers received; net = minus the publisher-only (ingest) CPU rate.`);
   console.log(`  v/core@1M = 1e6 / (µs/pkt × ${PACKETS_PER_SECOND_AT_1MBPS} pkt/s): viewers one core could serve at 1 Mbps.`);
   if (steps.some((s) => s.lossPct > 1)) console.log(`  Loss above 1% means the viewers (or the box) could not keep up: µs/pkt of those steps is overstated.`);
   if (steps.some((s) => s.server.machineBusyPct > 90)) console.log(`  The machine was > 90% busy in some steps: figures there include contention.`);
@@ -280,7 +296,6 @@ function printResults(flags: Flags, baseline: CpuWindow, basePub: StepResult['pu
   } else {
     console.log('  (needs at least two steps with traffic to fit)');
   }
-  void flags;
 }
 
 main().catch((err: unknown) => {

@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser/launch-chromium.ts';
-import { readDelaysSince, readLiveState, readWatchState, waitForFirstFrame, waitForLive } from './browser/clock-pages.ts';
+import { goLiveWithClock, readLiveState, readTappedDelays, readWatchState, tapDelays, waitForFirstFrame } from './browser/clock-pages.ts';
+import { buildWebClient } from '../web-client/build.ts';
 import { startLocalPlatform } from './platform/start-local-platform.ts';
 import { Teardown } from './process/Teardown.ts';
 import { summarize, type Summary } from './stats/percentiles.ts';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   const boundMs = 120_000 + (flags.warmup + flags.duration + flags.joins * (flags.joinGap + 15)) * 1000;
   teardown.boundTotalTime(boundMs, 'bench:latency');
   try {
+    await buildWebClient({ quiet: true });
     const platform = await startLocalPlatform();
     teardown.add('platform', () => platform.close());
     const browser = await launchChromium();
@@ -66,8 +68,7 @@ async function main(): Promise<void> {
 
     // Publisher and viewers in separate contexts, like separate people.
     const publisher = await (await browser.newContext()).newPage();
-    await publisher.goto(`${platform.url}/live?source=clock`);
-    const live = await waitForLive(publisher, 30_000);
+    const live = await goLiveWithClock(publisher, platform.url, 30_000);
     console.log(`bench:latency: live as stream ${live.streamId}; watching for ${flags.duration} s after a ${flags.warmup} s warm-up`);
 
     const viewerContext = await browser.newContext();
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     const delays = await collectDelays(viewer, flags.duration * 1000);
     const end = await readWatchState(viewer);
     const delay = summarize(delays);
+    const trend = sliceMedians(delays, Math.max(1, Math.round(flags.duration / 10)));
     console.log(`collected ${delay.count} delay samples (${end.videoWidth}x${end.videoHeight}, layer ${end.activeLayer ?? '–'})`);
 
     const firstFrames: number[] = [first.firstFrameMs ?? Number.NaN].filter(Number.isFinite);
@@ -96,13 +98,14 @@ async function main(): Promise<void> {
     for (const p of joinPages) await p.close();
     const firstFrame = summarize(firstFrames);
 
-    printResults(delay, firstFrame, liveEnd.viewers);
+    printResults(delay, firstFrame, liveEnd.viewers, trend);
     const path = await writeReport('latency', {
       flags,
       targets: { p95DelayMs: TARGET_P95_MS, firstFrameMs: TARGET_FIRST_FRAME_MS },
       stream: live.streamId,
       video: { width: end.videoWidth, height: end.videoHeight, activeLayer: end.activeLayer ?? null, framesPresented: end.framesPresented },
       delayMs: delay,
+      delayP50Trend: trend,
       firstFrameMs: { ...firstFrame, samples: firstFrames },
       delaySamples: delays,
     });
@@ -112,31 +115,33 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * Gathers the delays the watch page appends during the window. Reads only the new tail each
- * second, so the page's array can be long; a shrinking array (a page reset) restarts the tail.
- */
+/** Records every delay the watch page measures during the window (the page itself keeps only its last 600). */
 async function collectDelays(page: Page, windowMs: number): Promise<number[]> {
+  await tapDelays(page);
   const out: number[] = [];
-  let seen = (await readWatchState(page)).delayCount;
   const until = Date.now() + windowMs;
   let lastPrint = Date.now();
   while (Date.now() < until) {
     await sleep(Math.min(1_000, Math.max(0, until - Date.now())));
-    let delays = await readDelaysSince(page, seen);
-    if (delays.total < seen) delays = await readDelaysSince(page, 0);
-    out.push(...delays.tail);
-    seen = delays.total;
+    const { tail } = await readTappedDelays(page, out.length);
+    out.push(...tail);
     if (Date.now() - lastPrint >= 5_000) {
       lastPrint = Date.now();
       const s = summarize(out.slice(-300));
-      console.log(`  ${out.length} samples, recent p50 ${fmt(s.p50, 0)} ms p95 ${fmt(s.p95, 0)} ms`);
+      console.log(`  ${out.length} samples, last 300: p50 ${fmt(s.p50, 0)} ms, p95 ${fmt(s.p95, 0)} ms`);
     }
   }
   return out;
 }
 
-function printResults(delay: Summary, firstFrame: Summary, viewers: number | undefined): void {
+/** p50 of each of `parts` consecutive slices: a rising series means delay builds up during the run. */
+function sliceMedians(samples: readonly number[], parts: number): number[] {
+  const size = Math.ceil(samples.length / parts);
+  if (size === 0) return [];
+  return Array.from({ length: Math.ceil(samples.length / size) }, (_, i) => summarize(samples.slice(i * size, (i + 1) * size)).p50);
+}
+
+function printResults(delay: Summary, firstFrame: Summary, viewers: number | undefined, trend: readonly number[]): void {
   console.log(`\nGlass-to-glass (frame clock, headless Chromium publisher → platform → Chromium viewer; ${viewers ?? '?'} viewers at the end)\n`);
   console.log(
     formatTable(
@@ -147,6 +152,8 @@ function printResults(delay: Summary, firstFrame: Summary, viewers: number | und
       ],
     ),
   );
+  console.log(`\n  first frame: the watch page's own measure, from its first offer to the first presented frame (first viewer + joins).`);
+  if (trend.length > 1) console.log(`  delay p50 over the run, in ${trend.length} slices: ${trend.map((v) => fmt(v, 0)).join(' → ')} ms`);
 }
 
 main().catch((err: unknown) => {

@@ -30,13 +30,13 @@ import {
   type RtpPacket,
 } from 'werift';
 import { createLogger } from '../signaling/logger.ts';
+import { writeAbsSendTime } from './abs-send-time.ts';
 import { currentEstimate, INITIAL_VIEWER_ESTIMATE, withReceiverReport, withRemb, type ViewerEstimate } from './bandwidth-estimate.ts';
 import { isKeyframeStart, keyframeCodecOf, type KeyframeCodec } from './keyframe-detect.ts';
 import { chooseLayer, INITIAL_LAYER_STATE, type LayerChoiceState, type LayerPreference } from './layer-choice.ts';
 import { FORWARDED_EXTENSION_URIS } from './peer-config.ts';
 import type { MediaKind, Producer, ProducerConsumer, ProducerLayer, SenderReport } from './Producer.ts';
 import { TypedEmitter } from './TypedEmitter.ts';
-import { writeAbsSendTime } from './abs-send-time.ts';
 
 const logger = createLogger('sfu:Consumer');
 
@@ -73,8 +73,12 @@ export interface ConsumerOptions {
 
 /** Packets kept per video consumer for NACK resends (power of two): ~3 s at 1 Mbps. */
 const VIDEO_CACHE_SIZE = 512;
-/** Gap between keyframe requests while waiting for one (the requester throttles further). */
-const KEYFRAME_RETRY_MS = 500;
+/**
+ * Gap between keyframe requests while waiting for one (the requester throttles
+ * further). Chromium ignores a PLI that comes within 300 ms of its previous
+ * keyframe, so a request swallowed that way is repeated just after.
+ */
+const KEYFRAME_RETRY_MS = 400;
 /** After a switch, packets of the new layer older than the switch point are dropped for this many sequence numbers. */
 const SWITCH_GUARD_SPAN = 1000;
 
@@ -313,7 +317,7 @@ export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerCo
     this.#sendSenderReport(layer.lastSenderReport);
   }
 
-  /** @internal Producer housekeeping, every 250 ms (video only). */
+  /** @internal Producer housekeeping, every 100 ms (video only). */
   onTick(nowMs: number, windowDone: boolean): void {
     if (!this.#started || this.#closed) return;
     if (this.#target && this.#target !== this.#current && nowMs - this.#lastKeyframeRequestMs >= KEYFRAME_RETRY_MS) {

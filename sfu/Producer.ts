@@ -23,12 +23,12 @@ import {
   type RtpPacket,
 } from 'werift';
 import { createLogger } from '../signaling/logger.ts';
+import { writeAbsSendTime } from './abs-send-time.ts';
 import type { CodecDescriptor } from './codec-choice.ts';
 import { KeyframeRequester } from './KeyframeRequester.ts';
 import type { LayerInfo } from './layer-choice.ts';
 import { NackGenerator } from './NackGenerator.ts';
 import { TypedEmitter } from './TypedEmitter.ts';
-import { writeAbsSendTime } from './abs-send-time.ts';
 
 const logger = createLogger('sfu:Producer');
 
@@ -126,9 +126,16 @@ export interface ProducerOptions {
   readonly streamId: string;
 }
 
-/** Housekeeping cadence: keyframe retries each tick, layer stats and REMB every 4th. */
-const TICK_MS = 250;
-const TICKS_PER_WINDOW = 4;
+/** Housekeeping cadence: keyframe retries each tick, layer stats and REMB once per window (1 s). */
+const TICK_MS = 100;
+const TICKS_PER_WINDOW = 10;
+/**
+ * libwebrtc publishers (Chromium, Safari, Firefox) ignore a keyframe request
+ * that arrives within 300 ms of the previous one they honoured, so relaying
+ * faster only loses requests: a throttle below this gap is raised to it
+ * (with a margin for network jitter). 0 still means "relay everything".
+ */
+export const PUBLISHER_KEYFRAME_GAP_MS = 330;
 
 export class Producer extends TypedEmitter<ProducerEvents> {
   readonly id = randomUUID();
@@ -173,7 +180,7 @@ export class Producer extends TypedEmitter<ProducerEvents> {
         active: true,
         packetsInWindow: 0,
         bytesInWindow: 0,
-        requester: new KeyframeRequester({ throttleMs: options.keyframeThrottleMs, send: () => this.#sendPli(layer) }),
+        requester: new KeyframeRequester({ throttleMs: effectiveThrottle(options.keyframeThrottleMs), send: () => this.#sendPli(layer) }),
         nack:
           options.nack && options.kind === 'video'
             ? new NackGenerator({ send: (lost) => this.#sendNack(layer, lost) })
@@ -378,4 +385,8 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     });
     this.#dtls.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb })]).catch(() => {});
   }
+}
+
+function effectiveThrottle(throttleMs: number): number {
+  return throttleMs === 0 ? 0 : Math.max(throttleMs, PUBLISHER_KEYFRAME_GAP_MS);
 }

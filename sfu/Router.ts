@@ -84,6 +84,11 @@ export class Router extends TypedEmitter<RouterEvents> {
     return this.#viewers.size;
   }
 
+  /** Open viewer transports. */
+  get viewers(): WebRtcTransport[] {
+    return [...this.#viewers];
+  }
+
   /** The publisher's open tracks. */
   get producers(): Producer[] {
     return [...this.#producers.values()];

@@ -23,7 +23,10 @@ export interface SfuOptions {
   /** UDP port range for media (each transport takes two ports of it). */
   readonly minPort: number;
   readonly maxPort: number;
-  /** Keyframe requests relayed to a publisher at most once per this many ms. Default 200. */
+  /**
+   * Keyframe requests relayed to a publisher at most once per this many ms. Default 200;
+   * values under 330 act as 330, since libwebrtc publishers ignore faster requests. 0 relays all.
+   */
   readonly keyframeThrottleMs?: number;
   /** x-google-start-bitrate told to Chromium publishers, kbps. Default 1000; 0 omits it. */
   readonly publisherStartBitrateKbps?: number;

@@ -50,6 +50,15 @@ export interface WebRtcTransportOptions {
   readonly onRelease: () => void;
 }
 
+/**
+ * A connected peer that sends no RTCP for this long is reported 'disconnected'
+ * (browsers send RTCP about every second with video, every ~5 s (up to 7.5 s)
+ * with audio only). A closed tab sends nothing, and werift's own ICE consent
+ * check would only notice after 30 s.
+ */
+const SILENCE_VIDEO_MS = 4000;
+const SILENCE_AUDIO_ONLY_MS = 12_000;
+
 /** FIR (RFC 5104) is a payload-specific feedback with FMT 4. */
 const FIR_FMT = 4;
 /** REMB is a payload-specific feedback with FMT 15. */
@@ -68,7 +77,11 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> {
   readonly #log;
   #layerPreference: LayerPreference;
   #state: ConnectionState | 'new' = 'new';
-  #rtcpUnsubscribe: (() => void) | undefined;
+  readonly #unsubscribe: Array<() => void> = [];
+  #silenceTimer: NodeJS.Timeout | undefined;
+  #lastRtcpMs = 0;
+  /** True while 'disconnected' is our own silence verdict rather than werift's. */
+  #silent = false;
   #closed = false;
 
   constructor(options: WebRtcTransportOptions) {
@@ -204,7 +217,8 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#log.debug(`close() [reason:${reason}]`);
-    this.#rtcpUnsubscribe?.();
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    if (this.#silenceTimer) clearInterval(this.#silenceTimer);
     for (const producer of [...this.#producers.values()]) producer.transportClosed(reason);
     for (const consumer of [...this.#consumers.values()]) consumer.transportClosed(reason);
     this.#producers.clear();
@@ -223,29 +237,60 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> {
   }
 
   #onConnectionState(state: string): void {
-    if (this.#closed || state === 'new' || state === this.#state) return;
-    this.#state = state as ConnectionState;
-    this.#log.debug(`connectionstatechange [state:${state}]`);
-    if (state === 'connected') for (const consumer of this.#consumers.values()) consumer.start();
-    this.safeEmit('connectionstatechange', this.#state);
+    if (this.#closed || state === 'new') return;
+    if (state === 'connected') this.#lastRtcpMs = Date.now();
+    this.#silent = false;
+    this.#setState(state as ConnectionState);
   }
 
-  /** Connection-wide feedback that werift does not route to one sender. */
+  #setState(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#log.debug(`connectionstatechange [state:${state}]`);
+    if (state === 'connected') for (const consumer of this.#consumers.values()) consumer.start();
+    this.safeEmit('connectionstatechange', state);
+  }
+
+  /** Inbound RTCP: liveness for both roles; connection-wide feedback (REMB, FIR) for viewers. */
   #watchRtcp(): void {
-    if (this.role !== 'viewer' || this.#rtcpUnsubscribe) return;
+    if (this.#silenceTimer) return;
     const dtls = this.#pc.getTransceivers()[0]?.sender.dtlsTransport;
     if (!dtls) return;
-    this.#rtcpUnsubscribe = dtls.onRtcp.subscribe((packet: RtcpPacket) => {
-      if (packet.type !== RtcpPayloadSpecificFeedback.type) return;
-      const feedback = (packet as RtcpPayloadSpecificFeedback).feedback;
-      if (feedback.count === REMB_FMT) {
-        const bps = Number((feedback as { bitrate: bigint }).bitrate);
-        for (const consumer of this.#consumers.values()) if (consumer.kind === 'video') consumer.onRemb(bps);
-      } else if (feedback.count === FIR_FMT) {
-        const targets = (feedback as unknown as { fir: Array<{ ssrc: number }> }).fir.map((f) => f.ssrc);
-        for (const consumer of this.#consumers.values()) if (targets.includes(consumer.ssrc)) consumer.requestKeyFrame();
+    this.#unsubscribe.push(
+      dtls.onRtcp.subscribe((packet: RtcpPacket) => {
+        this.#lastRtcpMs = Date.now();
+        if (this.#silent) {
+          this.#silent = false;
+          this.#setState('connected');
+        }
+        if (this.role === 'viewer' && packet.type === RtcpPayloadSpecificFeedback.type) this.#onFeedback(packet as RtcpPayloadSpecificFeedback);
+      }).unSubscribe,
+      // A DTLS close alert: the browser closed its RTCPeerConnection.
+      dtls.onStateChange.subscribe((state) => {
+        if (state === 'closed' && !this.#closed) this.close('peer closed the connection');
+      }).unSubscribe,
+    );
+    const hasVideo = this.#pc.getTransceivers().some((t) => t.kind === 'video' && !t.stopped);
+    const silenceMs = hasVideo ? SILENCE_VIDEO_MS : SILENCE_AUDIO_ONLY_MS;
+    this.#silenceTimer = setInterval(() => {
+      if (this.#state === 'connected' && Date.now() - this.#lastRtcpMs > silenceMs) {
+        this.#log.debug(`no RTCP for ${silenceMs} ms`);
+        this.#silent = true;
+        this.#setState('disconnected');
       }
-    }).unSubscribe;
+    }, 1000);
+    this.#silenceTimer.unref();
+  }
+
+  #onFeedback(packet: RtcpPayloadSpecificFeedback): void {
+    const feedback = packet.feedback;
+    if (feedback.count === REMB_FMT) {
+      const bps = Number((feedback as { bitrate: bigint }).bitrate);
+      for (const consumer of this.#consumers.values()) if (consumer.kind === 'video') consumer.onRemb(bps);
+    } else if (feedback.count === FIR_FMT) {
+      const targets = (feedback as unknown as { fir: Array<{ ssrc: number }> }).fir.map((f) => f.ssrc);
+      for (const consumer of this.#consumers.values()) if (targets.includes(consumer.ssrc)) consumer.requestKeyFrame();
+    }
   }
 
   #assertOpen(): void {

@@ -4,6 +4,7 @@
  * glass-to-glass delays). Waits are bounded and their errors say what the page showed.
  */
 import type { Page } from 'playwright-core';
+import { installNameShim } from './prepare-page.ts';
 
 export interface LiveState {
   readonly state: string;
@@ -16,7 +17,7 @@ export interface WatchState {
   readonly state: string;
   readonly framesPresented: number;
   readonly firstFrameMs: number | undefined;
-  /** Length of window.__watch.delays (read the samples with readDelaysSince). */
+  /** Length of window.__watch.delays, the page's sliding window (see tapDelays for a full record). */
   readonly delayCount: number;
   readonly lastDelay: number | undefined;
   readonly videoWidth: number;
@@ -67,13 +68,47 @@ function finite(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** The delays appended since index `from`, and the array's current length. */
-export async function readDelaysSince(page: Page, from: number): Promise<{ total: number; tail: number[] }> {
+/**
+ * Starts recording every delay the watch page computes from now on. The page keeps only its last
+ * 600 (a sliding window), so a long run cannot be read back from it: this wraps the window
+ * array's push() to copy each sample into an unbounded list (read with readTappedDelays).
+ */
+export async function tapDelays(page: Page): Promise<void> {
+  await installNameShim(page);
+  await page.evaluate(() => {
+    const w = window as HookWindow & { __loadtestDelays?: number[] };
+    const arr = w.__watch?.delays;
+    if (!Array.isArray(arr)) throw new Error('window.__watch.delays is missing: is this the /watch page?');
+    if (w.__loadtestDelays) return;
+    const sink: number[] = [];
+    w.__loadtestDelays = sink;
+    const push = arr.push.bind(arr);
+    arr.push = (...items: unknown[]): number => {
+      for (const x of items) if (typeof x === 'number' && Number.isFinite(x)) sink.push(x);
+      return push(...items);
+    };
+  });
+}
+
+/** Delays recorded by tapDelays() from index `from` on, and how many there are in all. */
+export async function readTappedDelays(page: Page, from: number): Promise<{ total: number; tail: number[] }> {
   return page.evaluate((start: number) => {
-    const d = (window as HookWindow).__watch?.delays;
-    if (!Array.isArray(d)) return { total: 0, tail: [] };
-    return { total: d.length, tail: d.slice(Math.min(start, d.length)).filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) };
+    const d = (window as Window & { __loadtestDelays?: number[] }).__loadtestDelays ?? [];
+    return { total: d.length, tail: d.slice(start) };
   }, from);
+}
+
+/**
+ * Opens /live?source=clock and presses "Go live" once the test pattern is ready, then waits for
+ * state "live". The page needs a moment to build the pattern; pressing earlier only shows an error.
+ */
+export async function goLiveWithClock(page: Page, baseUrl: string, timeoutMs: number): Promise<LiveState & { streamId: string }> {
+  const deadline = Date.now() + timeoutMs;
+  await page.goto(`${new URL(baseUrl).origin}/live?source=clock`, { timeout: timeoutMs });
+  await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement | null)?.srcObject != null, undefined, { timeout: timeoutMs });
+  await page.fill('#title', 'loadtest frame clock');
+  await page.click('#start', { timeout: Math.max(1, deadline - Date.now()) });
+  return waitForLive(page, Math.max(1, deadline - Date.now()));
 }
 
 /** Waits until /live reports state "live" with a stream id. */

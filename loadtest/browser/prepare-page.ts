@@ -13,13 +13,18 @@ const shimmed = new WeakSet<Page>();
 
 export async function preparePage(page: Page, serverUrl: string): Promise<void> {
   const origin = new URL(serverUrl).origin;
-  if (!shimmed.has(page)) {
-    shimmed.add(page);
-    await page.addInitScript(NAME_SHIM);
-  }
   if (safeOrigin(page.url()) !== origin) {
     const res = await page.goto(origin + ORIGIN_PATH, { waitUntil: 'domcontentloaded', timeout: 15_000 });
     if (!res || !res.ok()) throw new Error(`could not open ${origin}${ORIGIN_PATH} (status ${res?.status()}); is the server running?`);
+  }
+  await installNameShim(page);
+}
+
+/** Defines `__name` in a page that is already where it should be (e.g. a web-client page). */
+export async function installNameShim(page: Page): Promise<void> {
+  if (!shimmed.has(page)) {
+    shimmed.add(page);
+    await page.addInitScript(NAME_SHIM);
   }
   await page.evaluate(NAME_SHIM);
 }

@@ -4,7 +4,7 @@
  * waits for ICE gathering to complete). Pages get a localhost origin from a
  * route handler, so getUserMedia has a secure context without any server.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 const ORIGIN = 'http://localhost';
 /** tsx keeps function names by wrapping them in __name(), which the page lacks. */
@@ -21,7 +21,7 @@ export interface PublishOptions {
   readonly videoCodec?: string;
 }
 
-export async function openPage(browser: Browser): Promise<Page> {
+export async function openPage(browser: Browser | BrowserContext): Promise<Page> {
   const page = await browser.newPage();
   await page.addInitScript(NAME_SHIM);
   await page.route(`${ORIGIN}/**`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>sfu test</title>' }));
@@ -78,6 +78,8 @@ export async function createViewerOffer(page: Page, options: { readonly h264Only
     w.video = video;
     w.frames = 0;
     w.firstFrameAt = 0;
+    w.startedAt = performance.now();
+    w.streamIdsByKind = {};
     const stream = new MediaStream();
     pc.addTransceiver('audio', { direction: 'recvonly' });
     const vt = pc.addTransceiver('video', { direction: 'recvonly' });
@@ -89,7 +91,7 @@ export async function createViewerOffer(page: Page, options: { readonly h264Only
     }
     pc.ontrack = (e) => {
       stream.addTrack(e.track);
-      w.trackStreams = (e.streams ?? []).map((s) => s.id);
+      (w.streamIdsByKind as Record<string, string[]>)[e.track.kind] = e.streams.map((s) => s.id);
       video.srcObject = stream;
     };
     const onFrame = (): void => {
@@ -103,6 +105,7 @@ export async function createViewerOffer(page: Page, options: { readonly h264Only
       if (pc.iceGatheringState === 'complete') return resolve();
       pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && resolve());
     });
+    w.offerReadyAt = performance.now();
     return pc.localDescription!.sdp;
   }, options);
 }
@@ -119,20 +122,27 @@ export async function applyAnswer(page: Page, sdp: string): Promise<number> {
 export interface ViewerVideo {
   readonly width: number;
   readonly height: number;
+  /** Frames presented so far (requestVideoFrameCallback). */
   readonly frames: number;
   /** performance.now() of the first presented frame, 0 before any. */
   readonly firstFrameAt: number;
+  /** performance.now() when the viewer started creating its offer. */
+  readonly startedAt: number;
+  /** performance.now() when its offer was complete (ICE gathered), i.e. when it would be sent to the server. */
+  readonly offerReadyAt: number;
   readonly connectionState: string;
 }
 
 export async function viewerVideo(page: Page): Promise<ViewerVideo> {
   return page.evaluate(() => {
-    const w = window as unknown as { video: HTMLVideoElement; frames: number; firstFrameAt: number; pc: RTCPeerConnection };
+    const w = window as unknown as { video: HTMLVideoElement; frames: number; firstFrameAt: number; startedAt: number; offerReadyAt: number; pc: RTCPeerConnection };
     return {
       width: w.video.videoWidth,
       height: w.video.videoHeight,
       frames: w.frames,
       firstFrameAt: w.firstFrameAt,
+      startedAt: w.startedAt,
+      offerReadyAt: w.offerReadyAt,
       connectionState: w.pc.connectionState,
     };
   });
@@ -160,4 +170,59 @@ export async function waitForConnectionState(page: Page, states: readonly string
     if (states.includes(state) || Date.now() > deadline) return state;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** MediaStream ids the viewer's tracks arrived in, per kind (same id: the browser syncs them). */
+export async function streamIdsByKind(page: Page): Promise<Record<string, string[]>> {
+  return page.evaluate(() => (window as unknown as { streamIdsByKind: Record<string, string[]> }).streamIdsByKind);
+}
+
+export interface InboundStats {
+  readonly kind: string;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly framesDecoded: number | undefined;
+  readonly nackCount: number | undefined;
+  readonly frameWidth: number | undefined;
+  readonly codec: string | undefined;
+}
+
+/** inbound-rtp stats per kind, plus how many RTCP sender reports arrived per kind (remote-outbound-rtp). */
+export async function inboundStats(page: Page): Promise<{ inbound: InboundStats[]; senderReports: Record<string, number> }> {
+  return page.evaluate(async () => {
+    const report = await (window as unknown as { pc: RTCPeerConnection }).pc.getStats();
+    const inbound: InboundStats[] = [];
+    const senderReports: Record<string, number> = {};
+    const codecs = new Map<string, string>();
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'codec') codecs.set(s.id as string, s.mimeType as string);
+    });
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'inbound-rtp') {
+        inbound.push({
+          kind: s.kind as string,
+          packetsReceived: s.packetsReceived as number,
+          packetsLost: s.packetsLost as number,
+          framesDecoded: s.framesDecoded as number | undefined,
+          nackCount: s.nackCount as number | undefined,
+          frameWidth: s.frameWidth as number | undefined,
+          codec: codecs.get(s.codecId as string),
+        });
+      }
+      if (s.type === 'remote-outbound-rtp') senderReports[s.kind as string] = (s.reportsSent as number) ?? 0;
+    });
+    return { inbound, senderReports };
+  });
+}
+
+/** The publisher's outbound video: width and rid per encoding that sends. */
+export async function publisherEncodings(page: Page): Promise<Array<{ rid: string | undefined; width: number | undefined; bytesSent: number }>> {
+  return page.evaluate(async () => {
+    const report = await (window as unknown as { pc: RTCPeerConnection }).pc.getStats();
+    const out: Array<{ rid: string | undefined; width: number | undefined; bytesSent: number }> = [];
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.push({ rid: s.rid as string | undefined, width: s.frameWidth as number | undefined, bytesSent: s.bytesSent as number });
+    });
+    return out;
+  });
 }

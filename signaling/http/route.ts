@@ -29,7 +29,7 @@ export function route(handler: RouteHandler, options: RouteOptions = {}): (res: 
   return (res, req) => {
     const ctx = new HttpContext(res, req, contextOptions);
     const finish = (): void => {
-      if (!ctx.responded) sendError(ctx, new AppError(500, 'internal', `route for ${ctx.method} ${ctx.path} sent no response`), style);
+      if (!ctx.responded && !ctx.aborted) sendError(ctx, new AppError(500, 'internal', `route for ${ctx.method} ${ctx.path} sent no response`), style);
     };
     try {
       const result = handler(ctx);

@@ -30,6 +30,11 @@ export function registerWhepRoutes(app: TemplatedApp, deps: { readonly sessions:
       if (!layer.success) throw new BadRequestError(`layer must be one of ${LayerPreference.options.join(', ')}`);
       const streamId = ctx.params[0]!;
       const { session, answerSdp } = await sessions.watch({ streamId, offerSdp: await ctx.text(), layer: layer.data, via: 'whep' });
+      if (ctx.aborted) {
+        // Nobody will apply this answer; do not leave a session (or a live stream) waiting for the connect timeout.
+        session.close('client went away before the answer');
+        return;
+      }
       ctx.respond(
         201,
         {

@@ -34,6 +34,11 @@ export function registerWhipRoutes(app: TemplatedApp, deps: { readonly sessions:
         offerSdp: await ctx.text(),
         via: 'whip',
       });
+      if (ctx.aborted) {
+        // Nobody will apply this answer; do not leave a session (or a live stream) waiting for the connect timeout.
+        session.close('client went away before the answer');
+        return;
+      }
       ctx.respond(
         201,
         {

@@ -4,7 +4,7 @@
  * error frame (with the reqId when it could be read) and the socket survives,
  * except for these closes:
  *  - a frame larger than maxFrameBytes: uWS closes the socket itself (maxPayloadLength),
- *    the client sees close code 1006/1009 depending on timing; no error frame is possible;
+ *    without a close frame (the client sees 1006); no error frame is possible;
  *  - sustained flooding past the token bucket: close 1008 with a reason;
  *  - a client that stops reading (queued bytes past the limit): close 1008 with a reason;
  *  - server shutdown: close 1001.

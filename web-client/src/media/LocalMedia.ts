@@ -6,9 +6,11 @@
 import { ClockSource } from '../frame-clock/ClockSource.ts';
 import { createToneTrack, type ToneTrack } from '../frame-clock/tone-track.ts';
 import { Emitter } from '../net/Emitter.ts';
-import { openCamera, openCameraVideo, type Facing } from './camera.ts';
+import { openCamera, openCameraVideo, openMicrophone, type Facing } from './camera.ts';
 
 export type SourceKind = 'camera' | 'clock';
+/** Audio under the test pattern: WebAudio blips, the real microphone, or none (isolates A/V-sync effects). */
+export type ClockAudio = 'tone' | 'mic' | 'none';
 
 export interface LocalMediaEvents extends Record<string, unknown[]> {
   video: [MediaStreamTrack];
@@ -53,13 +55,18 @@ export class LocalMedia extends Emitter<LocalMediaEvents> {
     this.#set(stream.getVideoTracks()[0] ?? null, stream.getAudioTracks()[0] ?? null);
   }
 
-  useClock(): void {
+  async useClock(audio: ClockAudio = 'tone', size?: { width: number; height: number }): Promise<void> {
     this.#release();
-    this.#clock = new ClockSource();
+    let audioTrack: MediaStreamTrack | null = null;
+    if (audio === 'mic') audioTrack = (await openMicrophone()).getAudioTracks()[0] ?? null;
+    this.#clock = new ClockSource(size);
     const video = this.#clock.start().getVideoTracks()[0] ?? null;
-    this.#tone = createToneTrack();
+    if (audio === 'tone') {
+      this.#tone = createToneTrack();
+      audioTrack = this.#tone.track;
+    }
     this.#kind = 'clock';
-    this.#set(video, this.#tone.track);
+    this.#set(video, audioTrack);
   }
 
   /** Front ↔ back camera, keeping the microphone track. */

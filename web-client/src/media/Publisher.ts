@@ -64,12 +64,21 @@ export class Publisher extends Emitter<PublisherEvents> {
     return this.#pc;
   }
 
+  /**
+   * Publishes; resolves once the offer is answered, or when a retryable failure
+   * (busy server, dropped socket) has been scheduled for another attempt, which
+   * the 'state' events report. Rejects only when retrying cannot help.
+   */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new Error(`start() called twice (state ${this.#state}); create a new Publisher`);
     this.#unsubscribe.push(this.#signaling.on('stream', (info) => this.#onStreamInfo(info)));
     this.#setState('connecting');
-    await this.#publish();
     this.#signaling.follow(this.stream.id).catch((err: Error) => console.warn(`follow failed: ${err.message}`));
+    try {
+      await this.#publish();
+    } catch (err) {
+      if ((this.#state as PublisherState) === 'failed') throw err;
+    }
   }
 
   /** Swaps the outgoing video (camera switch, test pattern); no renegotiation. */

@@ -171,7 +171,7 @@ export class Viewer extends Emitter<ViewerEvents> {
   }
 
   #onConnectionState(pc: RTCPeerConnection): void {
-    if (pc !== this.#pc) return;
+    if (pc !== this.#pc || pc.connectionState === 'closed') return;
     const s = pc.connectionState;
     this.emit('connection', s);
     clearTimeout(this.#graceTimer);
@@ -232,6 +232,9 @@ export class Viewer extends Emitter<ViewerEvents> {
     const pc = this.#pc;
     this.#pc = undefined;
     this.#sessionId = null;
-    pc?.close();
+    if (pc) {
+      pc.close();
+      this.emit('connection', 'closed'); // close() fires no connectionstatechange
+    }
   }
 }

@@ -24,6 +24,10 @@ export function openCameraVideo(facing: Facing): Promise<MediaStream> {
   return mediaDevices().getUserMedia({ video: videoConstraints(facing), audio: false });
 }
 
+export function openMicrophone(): Promise<MediaStream> {
+  return mediaDevices().getUserMedia({ video: false, audio: AUDIO });
+}
+
 export function describeMediaError(err: unknown): string {
   const name = err instanceof Error ? err.name : '';
   switch (name) {

@@ -1,8 +1,11 @@
 /**
- * Send encodings for the publisher's video. Three simulcast layers (rids
- * low/mid/high at 1/4, 1/2 and full size) when the camera gives at least
- * 640x360 in either orientation, else one layer. Bitrate caps are sized for a
- * phone's uplink: the top layer is what gets dropped first when it is short.
+ * Send encodings for the publisher's video, as simulcast rid layers. Three
+ * layers (low/mid/high at 1/4, 1/2 and full size) from 960x540 up; two
+ * (low/high at 1/2 and full size) from 480x270 up, e.g. a 640x360 or 640x480
+ * camera; one below. Measured on Chromium: it caps the layer count by input
+ * size (3 from 960x540, 2 from 480x270) and drops the *top* layers past the
+ * cap, so asking a 640x360 source for three layers would silently never send
+ * full resolution. Bitrate caps are sized for a phone's uplink.
  */
 
 export type SimulcastRid = 'low' | 'mid' | 'high';
@@ -14,9 +17,13 @@ export interface SendEncoding {
   maxFramerate: number;
 }
 
-const LAYERS: ReadonlyArray<{ rid: SimulcastRid; scale: number }> = [
+const THREE: ReadonlyArray<{ rid: SimulcastRid; scale: number }> = [
   { rid: 'low', scale: 4 },
   { rid: 'mid', scale: 2 },
+  { rid: 'high', scale: 1 },
+];
+const TWO: ReadonlyArray<{ rid: SimulcastRid; scale: number }> = [
+  { rid: 'low', scale: 2 },
   { rid: 'high', scale: 1 },
 ];
 
@@ -31,13 +38,18 @@ export function layerBitrate(width: number, height: number): number {
   return 120_000;
 }
 
-export function canSimulcast(width: number, height: number): boolean {
-  return Math.max(width, height) >= 640 && Math.min(width, height) >= 360;
+/** How many simulcast layers a source of this size gets (Chromium's own limits). */
+export function simulcastLayerCount(width: number, height: number): 1 | 2 | 3 {
+  const pixels = width * height;
+  if (pixels >= 960 * 540) return 3;
+  if (pixels >= 480 * 270) return 2;
+  return 1;
 }
 
 export function sendEncodings(width: number, height: number, fps = 30): SendEncoding[] {
-  if (!canSimulcast(width, height)) return [{ scaleResolutionDownBy: 1, maxBitrate: layerBitrate(width, height), maxFramerate: fps }];
-  return LAYERS.map(({ rid, scale }) => ({
+  const count = simulcastLayerCount(width, height);
+  if (count === 1) return [{ scaleResolutionDownBy: 1, maxBitrate: layerBitrate(width, height), maxFramerate: fps }];
+  return (count === 3 ? THREE : TWO).map(({ rid, scale }) => ({
     rid,
     scaleResolutionDownBy: scale,
     maxBitrate: layerBitrate(width / scale, height / scale),

@@ -79,6 +79,20 @@ describe('SignalingClient', () => {
     assert.deepEqual({ ...(update.detail as object), startedAt: null }, { id, title: 'followed', state: 'idle', viewers: 0, startedAt: null, endedAt: null });
   });
 
+  test('request() fails with a timeout error when the server cannot be reached', async () => {
+    const err = await ctx.page!.evaluate(() => {
+      const unreachable = (window as unknown as HarnessWindow).signalingHarness.create('ws://127.0.0.1:1/ws');
+      return unreachable.request({ type: 'ping', t: 1 }).then(
+        () => null,
+        (e: { name: string; status: number; code: string }) => {
+          unreachable.close();
+          return { name: e.name, status: e.status, code: e.code };
+        },
+      );
+    });
+    assert.deepEqual(err, { name: 'SignalingError', status: 0, code: 'timeout' });
+  });
+
   test('reconnects after the connection is cut and follows its streams again', async () => {
     const res = await fetch(`${ctx.platform!.url}/api/streams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'survivor' }) });
     const { id } = (await res.json()) as { id: string };

@@ -93,7 +93,20 @@ export class SignalingClient extends Emitter<SignalingEvents> {
 
   /** Sends a request and resolves with its reply; rejects with SignalingError on an error frame or timeout. */
   async request<T extends ClientMessageType>(message: RequestOf<T> & { type: T }): Promise<ReplyOf<T>> {
-    await this.#whenOpen();
+    if (this.#state !== 'open') {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new SignalingError(0, 'timeout', `could not reach the server within ${this.#requestTimeoutMs} ms to send "${message.type}"; check the connection`)),
+          this.#requestTimeoutMs,
+        );
+      });
+      try {
+        await Promise.race([this.#whenOpen(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
     const reqId = this.#nextReqId++ % 2 ** 31;
     const socket = this.#socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) throw new SignalingError(0, 'socket_closed', `the socket closed before "${message.type}" was sent; retry`);

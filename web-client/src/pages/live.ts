@@ -5,8 +5,10 @@
  */
 import type { CreatedStream } from '../../../signaling/protocol/messages.ts';
 import { describeMediaError } from '../media/camera.ts';
-import { LocalMedia } from '../media/LocalMedia.ts';
+import { LocalMedia, type ClockAudio } from '../media/LocalMedia.ts';
+import { outboundVideo, type OutboundLayer } from '../media/outbound-video-stats.ts';
 import { Publisher, type PublisherState } from '../media/Publisher.ts';
+import { keepScreenOn } from '../media/screen-wake-lock.ts';
 import { createStream } from '../net/api.ts';
 import { SignalingClient } from '../net/SignalingClient.ts';
 import { signalingUrl } from '../net/ws-url.ts';
@@ -20,9 +22,13 @@ export interface LiveHook {
   viewers: number;
   connectionState: RTCPeerConnectionState | 'new';
   error: string | null;
+  /** Video layers being sent (simulcast rids), refreshed every second while live. */
+  sending: OutboundLayer[];
+  /** The browser's uplink bandwidth estimate, kbps (null until known). */
+  uplinkKbps: number | null;
 }
 
-const hook: LiveHook = { state: 'idle', streamId: null, sessionId: null, viewers: 0, connectionState: 'new', error: null };
+const hook: LiveHook = { state: 'idle', streamId: null, sessionId: null, viewers: 0, connectionState: 'new', error: null, sending: [], uplinkKbps: null };
 // Read by tests and benchmarks (loadtest/browser/clock-pages.ts); not a Window type augmentation, to keep globals untyped.
 (window as unknown as Record<string, unknown>)['__live'] = hook;
 
@@ -40,6 +46,7 @@ const ui = {
   switchCamera: byId<HTMLButtonElement>('switch-camera'),
   mute: byId<HTMLButtonElement>('mute'),
   testPattern: byId<HTMLInputElement>('test-pattern'),
+  testPatternLabel: byId('test-pattern-label'),
   start: byId<HTMLButtonElement>('start'),
   error: byId('live-error'),
 };
@@ -57,6 +64,7 @@ const media = new LocalMedia();
 const signaling = new SignalingClient(signalingUrl(location));
 let publisher: Publisher | null = null;
 let liveSince: number | null = null;
+let releaseScreen: (() => void) | null = null;
 
 function showError(message: string | null): void {
   hook.error = message;
@@ -74,10 +82,11 @@ function render(): void {
   ui.start.classList.toggle('btn-live', !active);
   ui.title.disabled = active;
   ui.testPattern.disabled = active;
+  ui.testPatternLabel.hidden = active; // room for "End stream" on narrow phones
   ui.switchCamera.disabled = media.kind !== 'camera';
   ui.viewers.hidden = !active;
   ui.elapsed.hidden = liveSince === null || !active;
-  ui.conn.hidden = !publisher;
+  ui.conn.hidden = !active;
   setText(ui.conn, hook.connectionState);
   setText(ui.viewers, formatViewers(hook.viewers));
   ui.mute.setAttribute('aria-pressed', String(media.muted));
@@ -85,6 +94,18 @@ function render(): void {
   ui.preview.classList.toggle('mirrored', media.kind === 'camera' && media.facing === 'user');
   // The test pattern must stay whole on screen (its code is read off the picture); a camera fills it.
   ui.preview.classList.toggle('stage-video-contain', media.kind === 'clock');
+}
+
+/** ?audio=tone|mic|none picks the test pattern's audio (default tone). */
+function clockAudio(): ClockAudio {
+  const v = new URLSearchParams(location.search).get('audio');
+  return v === 'mic' || v === 'none' ? v : 'tone';
+}
+
+/** ?size=WxH sets the test pattern's resolution (default 640x360). */
+function clockSize(): { width: number; height: number } | undefined {
+  const m = /^(\d{2,4})x(\d{2,4})$/.exec(new URLSearchParams(location.search).get('size') ?? '');
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : undefined;
 }
 
 function showPreview(track: MediaStreamTrack): void {
@@ -96,7 +117,7 @@ async function selectSource(): Promise<void> {
   showError(null);
   ui.message.hidden = true;
   try {
-    if (ui.testPattern.checked) media.useClock();
+    if (ui.testPattern.checked) await media.useClock(clockAudio(), clockSize());
     else await media.useCamera();
   } catch (err) {
     ui.message.hidden = false;
@@ -127,7 +148,14 @@ async function goLive(): Promise<void> {
     publisher = p;
     p.on('state', (state, detail) => {
       if (state === 'live' && liveSince === null) liveSince = Date.now();
+      if (state === 'live') showError(null);
+      if (state === 'connecting') releaseScreen ??= keepScreenOn();
+      if (state === 'ended' || state === 'failed') {
+        releaseScreen?.();
+        releaseScreen = null;
+      }
       if (state === 'failed' || (state === 'ended' && detail)) showError(detail);
+      if (state === 'ended' || state === 'failed') hook.connectionState = 'closed';
       hook.sessionId = p.sessionId;
       render();
     });
@@ -209,6 +237,17 @@ media.on('audio', (track) => void publisher?.replaceAudioTrack(track));
 setInterval(() => {
   if (liveSince !== null && publisher?.state === 'live') setText(ui.elapsed, formatElapsed(Date.now() - liveSince));
 }, 500);
+
+setInterval(() => {
+  const pc = publisher?.peerConnection;
+  if (!pc) return;
+  outboundVideo(pc)
+    .then((out) => {
+      hook.sending = out.layers;
+      hook.uplinkKbps = out.availableOutgoingBitrate === null ? null : Math.round(out.availableOutgoingBitrate / 1000);
+    })
+    .catch(() => undefined);
+}, 1000);
 
 window.addEventListener('pagehide', () => {
   void publisher?.stop();

@@ -40,9 +40,9 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-async function goLive(title: string): Promise<{ page: Page; streamId: string; watchUrl: string }> {
+async function goLive(title: string, query = ''): Promise<{ page: Page; streamId: string; watchUrl: string }> {
   const page = await ctx.context!.newPage();
-  await page.goto(`${ctx.platform!.url}/live?source=clock`);
+  await page.goto(`${ctx.platform!.url}/live?source=clock${query}`);
   await page.fill('#title', title);
   await page.click('#start');
   const live = await until('going live', page, () => liveHook(page), (h) => h['state'] === 'live', 15_000);
@@ -97,17 +97,45 @@ describe('pages against the platform', () => {
     await Promise.all([live.close(), watch.close()]);
   });
 
-  test('the layer picker switches the viewer to the 160x90 low simulcast layer', async () => {
-    const { page: live, watchUrl } = await goLive('layers');
+  test('the layer picker switches between the three simulcast layers of a 960x540 source', async () => {
+    const { page: live, watchUrl } = await goLive('layers', '&size=960x540');
+    const sending = await until('three layers sent', live, () => liveHook(live), (h) => Array.isArray(h['sending']) && (h['sending'] as { width: number }[]).filter((l) => l.width > 0).length === 3, 10_000);
+    assert.deepEqual((sending['sending'] as { rid: string; width: number }[]).map((l) => [l.rid, l.width]), [['low', 240], ['mid', 480], ['high', 960]]);
     const watch = await ctx.context!.newPage();
     await watch.goto(watchUrl);
     await until('playing', watch, () => watchHook(watch), (h) => h.delayCount >= 10, 15_000);
-    await watch.selectOption('#layer', 'low');
-    const low = await until('the low layer', watch, () => watchHook(watch), (h) => h['activeLayer'] === 'low' && h['videoWidth'] === 160, 10_000);
-    assert.equal(low['layerPreference'], 'low');
-    // The clock still decodes at 160x90.
-    const before = low.delayCount;
-    await until('delays at 160x90', watch, () => watchHook(watch), (h) => h.delayCount >= before + 15, 5000);
+    for (const [layer, width] of [['low', 240], ['high', 960], ['mid', 480]] as const) {
+      await watch.selectOption('#layer', layer);
+      const got = await until(`the ${layer} layer`, watch, () => watchHook(watch), (h) => h['activeLayer'] === layer && h['videoWidth'] === width, 10_000);
+      assert.equal(got['layerPreference'], layer);
+      // The clock still decodes at this size.
+      await until(`delays at ${width} px`, watch, () => watchHook(watch), (h) => Number(h['clockFrames']) >= Number(got['clockFrames']) + 15, 5000);
+    }
+    await Promise.all([live.close(), watch.close()]);
+  });
+
+
+  test('going live from the camera, switching camera and muting keep the same session and the video flowing', async () => {
+    const live = await ctx.context!.newPage();
+    await live.goto(`${ctx.platform!.url}/live`);
+    await live.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement).srcObject !== null, undefined, { timeout: 10_000 });
+    await live.click('#start');
+    const started = await until('going live', live, () => liveHook(live), (h) => h['state'] === 'live' && typeof h['sessionId'] === 'string', 15_000);
+    const watch = await ctx.context!.newPage();
+    await watch.goto(String(await live.getAttribute('#share-link', 'href')));
+    const playing = await until('frames', watch, () => watchHook(watch), (h) => Number(h['framesPresented']) > 10, 15_000);
+    assert.equal(playing.delayCount, 0); // a camera carries no frame clock
+
+    const trackId = (): Promise<string> => live.evaluate(() => ((document.getElementById('preview') as HTMLVideoElement).srcObject as MediaStream).getVideoTracks()[0]!.id);
+    const before = await trackId();
+    await live.click('#switch-camera');
+    await until('a new camera track', live, trackId, (id) => id !== before, 5000);
+    await live.click('#mute');
+    assert.equal(await live.getAttribute('#mute', 'aria-pressed'), 'true');
+
+    const after = await until('frames after the switch', watch, () => watchHook(watch), (h) => Number(h['framesPresented']) > Number(playing['framesPresented']) + 30, 10_000);
+    assert.equal(after['sessionId'], playing['sessionId']);
+    assert.equal((await liveHook(live))['sessionId'], started['sessionId']);
     await Promise.all([live.close(), watch.close()]);
   });
 
@@ -134,7 +162,7 @@ describe('pages against the platform', () => {
     const first = await until('playing', watch, () => watchHook(watch), (h) => h.delayCount >= 10 && typeof h['sessionId'] === 'string', 15_000);
     ctx.platform!.sessions.stop(String(first['sessionId']), 'test drops the viewer');
     const back = await until('a new session with fresh delays', watch, () => watchHook(watch),
-      (h) => h['state'] === 'live' && h['sessionId'] !== first['sessionId'] && typeof h['sessionId'] === 'string' && h.delayCount >= first.delayCount + 30, 20_000);
+      (h) => h['state'] === 'live' && h['sessionId'] !== first['sessionId'] && typeof h['sessionId'] === 'string' && Number(h['clockFrames']) >= Number(first['clockFrames']) + 30, 20_000);
     assert.ok(Number(back['reconnects']) >= 1);
     assert.equal((await liveHook(live))['streamId'], streamId);
     await Promise.all([live.close(), watch.close()]);

@@ -24,6 +24,8 @@ export interface WatchHook {
   firstFrameMs: number | null;
   /** Last ~600 glass-to-glass delays (ms) decoded from the frame clock. */
   delays: number[];
+  /** Frames whose clock code decoded, since the page opened (keeps counting past the 600 kept delays). */
+  clockFrames: number;
   lastDelay: number | null;
   videoWidth: number;
   videoHeight: number;
@@ -42,6 +44,7 @@ const hook: WatchHook = {
   framesPresented: 0,
   firstFrameMs: null,
   delays: delays.values,
+  clockFrames: 0,
   lastDelay: null,
   videoWidth: 0,
   videoHeight: 0,
@@ -149,6 +152,7 @@ function startWatching(id: string): void {
     },
     onSample: (sample) => {
       delays.push(Math.round(sample.delayMs * 10) / 10);
+      hook.clockFrames++;
       hook.lastDelay = delays.last;
     },
   });
