@@ -18,6 +18,8 @@ export enum BridgeEvents {
   FFMPEG_STARTED = 'bridgeFfmpegStarted',
   FFMPEG_PROGRESS = 'bridgeFfmpegProgress',
   FFMPEG_EXITED = 'bridgeFfmpegExited',
+  /** The rendition ladder was (re)planned: at the first keyframe, and when the source grows. */
+  LADDER = 'bridgeLadder',
   /** The master playlist can be served. */
   READY = 'bridgeReady',
   PART = 'bridgePart',
@@ -41,6 +43,7 @@ export interface BridgeListeners {
   [BridgeEvents.FFMPEG_STARTED]: (data: FfmpegStartedData) => void;
   [BridgeEvents.FFMPEG_PROGRESS]: (data: FfmpegProgress) => void;
   [BridgeEvents.FFMPEG_EXITED]: (data: FfmpegExitedData) => void;
+  [BridgeEvents.LADDER]: (data: { readonly renditions: readonly string[] }) => void;
   [BridgeEvents.READY]: () => void;
   [BridgeEvents.PART]: (data: PartData) => void;
   [BridgeEvents.SEGMENT]: (data: SegmentData) => void;

@@ -16,6 +16,7 @@ import { HlsOrigin, type HlsResponse } from './origin/HlsOrigin.ts';
 import { FfmpegRtpSource } from './testing/FfmpegRtpSource.ts';
 import { checkMediaPlaylist, parseMasterPlaylist, parseMediaPlaylist, type ParsedMediaPlaylist } from './testing/playlist-checker.ts';
 import { probeMedia } from './testing/probe-media.ts';
+import { SwitchingRtpSource } from './testing/SwitchingRtpSource.ts';
 import { resolveFfmpegPath } from './transcode/ffmpeg-path.ts';
 
 interface Ctx {
@@ -221,5 +222,44 @@ describe('HlsBridge with a VP8 + Opus RTP source (every rung encoded)', () => {
       assert.equal(probed.streams[0]!.codec_name, 'h264');
       assert.equal(probed.streams[0]!.width, name === '480p' ? 854 : 640);
     }
+  });
+});
+
+describe('HlsBridge when the publisher grows from 320x180 to 854x480', () => {
+  const ctx = {} as Ctx & { small: FfmpegRtpSource; switcher: SwitchingRtpSource };
+  before(async () => {
+    const ffmpegPath = await resolveFfmpegPath();
+    ctx.dir = await mkdtemp(path.join(os.tmpdir(), 'hls-bridge-grow-'));
+    ctx.small = new FfmpegRtpSource({ ffmpegPath, width: 320, height: 180, fps: 30, gop: 30, durationSec: 60, audio: false });
+    ctx.source = new FfmpegRtpSource({ ffmpegPath, width: 854, height: 480, fps: 30, gop: 30, durationSec: 60 });
+    ctx.switcher = new SwitchingRtpSource([ctx.small.video!, ctx.source.video!]);
+    ctx.bridge = new HlsBridge({ streamId: 'grow', sources: { video: ctx.switcher, audio: ctx.source.audio! }, archiveDir: ctx.dir, ffmpegPath, threads: 1 });
+    ctx.origin = new HlsOrigin();
+    ctx.origin.attach('grow', ctx.bridge);
+    await ctx.bridge.start();
+    await Promise.all([ctx.small.start(), ctx.source.start()]);
+  });
+  after(async () => {
+    await stopPipeline(ctx);
+    await ctx.small?.close();
+  });
+
+  test('re-plans the ladder once the larger size holds, ending the old top rendition', async () => {
+    const first = parseMasterPlaylist(text(await get(ctx.origin, 'grow/master.m3u8')));
+    assert.deepEqual(first.variants.map((v) => v.attributes.RESOLUTION ?? 'audio'), ['320x180', 'audio']);
+    const replanned = new Promise<readonly string[]>((resolve) => ctx.bridge.on(BridgeEvents.LADDER, (d) => resolve(d.renditions)));
+    ctx.switcher.switchTo(1);
+    assert.deepEqual(await replanned, ['480p', '360p', 'audio']);
+    // Wait for the new top rendition's first complete segment.
+    const top = parseMediaPlaylist(text(await get(ctx.origin, 'grow/480p/index.m3u8?_HLS_msn=0')));
+    const media = Buffer.concat([bytes(await get(ctx.origin, `grow/480p/${top.segments[0]!.map}`)), bytes(await get(ctx.origin, `grow/480p/${top.segments[0]!.uri}`))]);
+    assert.deepEqual([(await probeMedia(media)).streams[0]!.width, (await probeMedia(media)).streams[0]!.height], [854, 480]);
+    text(await get(ctx.origin, 'grow/360p/index.m3u8?_HLS_msn=0'));
+    const master = parseMasterPlaylist(text(await get(ctx.origin, 'grow/master.m3u8')));
+    assert.deepEqual(master.variants.map((v) => v.attributes.RESOLUTION ?? 'audio'), ['854x480', '640x360', 'audio']);
+    assert.equal(parseMediaPlaylist(text(await get(ctx.origin, 'grow/180p/index.m3u8'))).ended, true);
+    const audio = checkMediaPlaylist(text(await get(ctx.origin, 'grow/audio/index.m3u8')));
+    assert.deepEqual(audio.errors, []);
+    assert.ok(audio.playlist.segments.some((s) => s.discontinuity), 'audio carries on after the restart');
   });
 });

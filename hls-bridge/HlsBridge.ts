@@ -16,6 +16,7 @@ import { resolveBridgeConfig, type HlsBridgeConfig, type HlsBridgeOptions } from
 import { RtpForwarder } from './ingest/RtpForwarder.ts';
 import { describeSdp, type SdpMedia } from './ingest/sdp-describe.ts';
 import { SourceIngest, type IngestStart } from './ingest/SourceIngest.ts';
+import { videoCodecName } from './ingest/video-payload.ts';
 import { allocateRtpPorts, waitForUdpBound } from './ingest/udp-ports.ts';
 import { MediaPlaylist } from './live/MediaPlaylist.ts';
 import { renderMasterPlaylist, renderMediaPlaylist, type MasterVariant } from './live/playlist-render.ts';
@@ -26,7 +27,7 @@ import { mediaPlaylistUri } from './origin/hls-paths.ts';
 import { resolveFfmpegPath } from './transcode/ffmpeg-path.ts';
 import { FfmpegProcess } from './transcode/FfmpegProcess.ts';
 import { buildFfmpegArgs, rtpInputArgs } from './transcode/ladder-args.ts';
-import { planLadder, type RenditionPlan } from './transcode/ladder.ts';
+import { planLadder, type RenditionPlan, type SourceVideo } from './transcode/ladder.ts';
 import { BridgeState, type BridgeStatus, type MediaKind, type RenditionStatus } from './types.ts';
 
 /** ffmpeg's native AAC encoder puts 1024 priming samples ahead of the first input sample. */
@@ -35,6 +36,8 @@ const AAC_PRIMING_SEC = 1024 / 48000;
 const HEALTHY_RUN_MS = 30_000;
 /** Master playlist goes out without a rendition that has produced nothing this long after the others. */
 const READY_GRACE_MS = 4000;
+/** A larger source size must hold this long before the ladder is re-planned (resolution ramps come in steps). */
+const UPGRADE_AFTER_MS = 2000;
 
 interface Generation {
   readonly number: number;
@@ -46,6 +49,8 @@ interface Generation {
   lastOutputAt: number;
   /** Set when the bridge itself stops this ffmpeg. */
   expectedExit: boolean;
+  /** Stopped to restart with a ladder planned for this source size. */
+  upgradeTo?: { width: number; height: number };
 }
 
 export class HlsBridge extends BridgeEmitter implements OriginStream {
@@ -54,9 +59,12 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
   readonly #logger: Logger;
   readonly #ingest: SourceIngest;
   readonly #archive: SegmentArchive;
-  readonly #tracks: RenditionTrack[] = [];
+  /** Tracks of the current plan, in ffmpeg output order. */
+  #tracks: RenditionTrack[] = [];
   readonly #byName = new Map<string, RenditionTrack>();
   #plan: RenditionPlan[] | null = null;
+  #plannedShortSide = 0;
+  #pendingUpgrade: { size: { width: number; height: number }; since: number } | null = null;
   #state: BridgeState = BridgeState.IDLE;
   #ffmpegPath = '';
   #generation: Generation | null = null;
@@ -81,6 +89,7 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
     this.streamId = this.#config.streamId;
     this.#logger = createLogger('hls:HlsBridge').child(`stream:${this.streamId}`);
     this.#ingest = new SourceIngest(this.#config.sources);
+    this.#ingest.onVideoSize = (size) => this.#onSourceSize(size);
     this.#archive = new SegmentArchive(path.join(this.#config.archiveDir, this.streamId), (err) =>
       this.#error(BridgeErrorDetails.ARCHIVE_WRITE, `archive write failed (check free space and permissions of ${this.#config.archiveDir}): ${err.message}`, err),
     );
@@ -281,7 +290,7 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
     if (start.audioStartCaptureMs !== undefined) gen.startCapture.audio = start.audioStartCaptureMs;
     // The timeline starts a second before the first capture so that no decode time is negative.
     this.#epochMs ??= Math.min(...Object.values(gen.startCapture)) - 1000;
-    if (!this.#plan) this.#createRenditions(start);
+    if (!this.#plan) this.#applyPlan(start.video);
     const plan = this.#plan!;
     const runDir = path.join(this.#archive.dir, '.run');
     mkdirSync(runDir, { recursive: true });
@@ -331,51 +340,100 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
     });
   }
 
-  #createRenditions(start: IngestStart): void {
+  /** The source size the ladder is planned for: the larger of what arrived and the publisher's hint. */
+  #planningSize(observed: { width: number; height: number }): { width: number; height: number } {
+    const hint = this.#config.expectedVideoSize;
+    if (!hint) return observed;
+    return Math.min(hint.width, hint.height) > Math.min(observed.width, observed.height) ? hint : observed;
+  }
+
+  /**
+   * Makes the tracks match a ladder plan: renditions kept by name continue (their playlists get
+   * a discontinuity at the next generation), new ones start, dropped ones end (EXT-X-ENDLIST).
+   */
+  #applyPlan(video: SourceVideo | undefined): void {
+    const size = video ? this.#planningSize(video) : undefined;
     const plan = planLadder({
-      ...(start.video ? { video: start.video } : {}),
+      ...(video && size ? { video: { codec: video.codec, ...size } } : {}),
       audio: Boolean(this.#config.sources.audio),
       ladder: this.#config.ladder,
       passthrough: this.#config.passthrough,
       audioBitrate: this.#config.audioBitrate,
       maxFps: this.#config.maxFps,
     });
-    this.#plan = plan;
-    for (const r of plan) {
-      const playlist = new MediaPlaylist({
-        name: r.name,
-        kind: r.kind,
-        partTargetSec: this.#config.partTargetSec,
-        targetDurationSec: this.#config.segmentTargetSec,
-        windowSegments: this.#config.windowSegments,
-      });
-      const track = new RenditionTrack({
-        playlist,
-        kind: r.kind,
-        segmentTargetSec: this.#config.segmentTargetSec,
-        hooks: {
-          onInit: (t, generation, data) => this.#archive.writeInit(t.name, generation, data),
-          onFragment: (t) => this.#onFragment(t),
-          onPart: (t, part) => this.#onPart(t, part.msn, part.index, part.duration, part.independent),
-          onSegment: (t, s) => {
-            if (s.data) {
-              this.#archive.writeSegment(
-                { rendition: t.name, msn: s.msn, generation: s.generation, discontinuity: s.discontinuity, programDateTimeMs: s.programDateTimeMs, duration: s.duration, bytes: s.bytes },
-                s.data,
-              );
-            }
-            if (t === this.#tracks[0]) this.#segmentKeyframeRequests = 0;
-            this.trigger(BridgeEvents.SEGMENT, { rendition: t.name, msn: s.msn, duration: s.duration, programDateTimeMs: s.programDateTimeMs, bytes: s.bytes, discontinuity: s.discontinuity });
-          },
-          onError: (t, err) => {
-            this.#error(BridgeErrorDetails.OUTPUT_PARSE, `cannot read ffmpeg's fMP4 output for ${t.name}: ${err.message}; restarting ffmpeg`, err);
-            this.#generation?.ffmpeg?.kill();
-          },
-        },
-      });
-      this.#tracks.push(track);
+    const keep = new Set(plan.map((r) => r.name));
+    for (const t of this.#tracks) if (!keep.has(t.name)) t.playlist.end();
+    this.#tracks = plan.map((r) => {
+      const existing = this.#byName.get(r.name);
+      if (existing && !existing.playlist.ended) return existing;
+      const track = this.#createTrack(r);
       this.#byName.set(r.name, track);
+      return track;
+    });
+    this.#plan = plan;
+    this.#plannedShortSide = size ? Math.min(size.width, size.height) : 0;
+    this.trigger(BridgeEvents.LADDER, { renditions: plan.map((r) => r.name) });
+  }
+
+  #createTrack(r: RenditionPlan): RenditionTrack {
+    const playlist = new MediaPlaylist({
+      name: r.name,
+      kind: r.kind,
+      partTargetSec: this.#config.partTargetSec,
+      targetDurationSec: this.#config.segmentTargetSec,
+      windowSegments: this.#config.windowSegments,
+    });
+    return new RenditionTrack({
+      playlist,
+      kind: r.kind,
+      segmentTargetSec: this.#config.segmentTargetSec,
+      hooks: {
+        onInit: (t, generation, data) => this.#archive.writeInit(t.name, generation, data),
+        onFragment: (t) => this.#onFragment(t),
+        onPart: (t, part) => this.#onPart(t, part.msn, part.index, part.duration, part.independent),
+        onSegment: (t, s) => {
+          if (s.data) {
+            this.#archive.writeSegment(
+              { rendition: t.name, msn: s.msn, generation: s.generation, discontinuity: s.discontinuity, programDateTimeMs: s.programDateTimeMs, duration: s.duration, bytes: s.bytes },
+              s.data,
+            );
+          }
+          if (t === this.#tracks[0]) this.#segmentKeyframeRequests = 0;
+          this.trigger(BridgeEvents.SEGMENT, { rendition: t.name, msn: s.msn, duration: s.duration, programDateTimeMs: s.programDateTimeMs, bytes: s.bytes, discontinuity: s.discontinuity });
+        },
+        onError: (t, err) => {
+          this.#error(BridgeErrorDetails.OUTPUT_PARSE, `cannot read ffmpeg's fMP4 output for ${t.name}: ${err.message}; restarting ffmpeg`, err);
+          this.#generation?.ffmpeg?.kill();
+        },
+      },
+    });
+  }
+
+  /**
+   * Publishers often start small and grow (WebRTC ramps resolution up with its bandwidth
+   * estimate). Once a larger size has held for a while, ffmpeg restarts with the bigger ladder.
+   */
+  #onSourceSize(size: { width: number; height: number }): void {
+    if (!this.#plan || this.#closing || !this.#config.sources.video) return;
+    const short = Math.min(size.width, size.height);
+    if (short <= this.#plannedShortSide * 1.1) {
+      this.#pendingUpgrade = null;
+      return;
     }
+    if (this.#pendingUpgrade?.size.width !== size.width || this.#pendingUpgrade.size.height !== size.height) {
+      this.#pendingUpgrade = { size, since: Date.now() };
+    }
+  }
+
+  #upgradeLadder(): void {
+    const gen = this.#generation;
+    const pending = this.#pendingUpgrade;
+    this.#pendingUpgrade = null;
+    if (!gen?.ffmpeg || !pending || gen.expectedExit) return;
+    this.#logger.info(`source grew to ${pending.size.width}x${pending.size.height}: restarting ffmpeg with a larger ladder`);
+    gen.expectedExit = true;
+    gen.upgradeTo = pending.size;
+    void gen.ffmpeg.stop(3000);
   }
 
   #onFragment(track: RenditionTrack): void {
@@ -426,7 +484,14 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
     const ffmpeg = gen.ffmpeg;
     const expected = gen.expectedExit || this.#closing !== null;
     this.trigger(BridgeEvents.FFMPEG_EXITED, { generation: gen.number, code: result.code, signal: result.signal, expected });
-    if (expected) return;
+    if (expected) {
+      const codec = this.#config.sources.video ? videoCodecName(this.#config.sources.video.codec.mimeType) : null;
+      if (gen.upgradeTo && codec && !this.#closing) {
+        this.#applyPlan({ codec, ...gen.upgradeTo });
+        void this.#prepareGeneration();
+      }
+      return;
+    }
     this.#restarts++;
     const ranMs = Date.now() - gen.spawnedAt;
     this.#quickFailures = ranMs >= HEALTHY_RUN_MS ? 1 : this.#quickFailures + 1;
@@ -448,6 +513,7 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
   /** Watchdog: start timeout, stalls, late readiness. */
   #tick(): void {
     this.#checkReady();
+    if (this.#pendingUpgrade && this.#state === BridgeState.RUNNING && Date.now() - this.#pendingUpgrade.since >= UPGRADE_AFTER_MS) this.#upgradeLadder();
     const gen = this.#generation;
     const ffmpeg = gen?.ffmpeg;
     if (!gen || !ffmpeg || ffmpeg.closed || gen.expectedExit) return;
@@ -468,13 +534,14 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
     if (this.#watchdog) clearInterval(this.#watchdog);
     if (this.#keyframeTimer) clearInterval(this.#keyframeTimer);
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
-    this.#ingest.stop();
     const gen = this.#generation;
     if (gen) {
       gen.expectedExit = true;
+      // Input keeps flowing while ffmpeg winds down, so it sees the stop between packets.
       if (gen.ffmpeg) await gen.ffmpeg.stop(3000);
       gen.forwarder.close();
     }
+    this.#ingest.stop();
     for (const t of this.#tracks) {
       t.detach();
       t.playlist.end();

@@ -3,6 +3,7 @@
  * each default names its consumer. Values come from the caller (signaling reads the
  * environment); contradictory ones throw here, at construction.
  */
+import { isValidStreamId } from './origin/hls-paths.ts';
 import { DEFAULT_LADDER, type LadderRung } from './transcode/ladder.ts';
 import type { BridgeSources } from './types.ts';
 
@@ -28,9 +29,14 @@ export interface HlsBridgeOptions {
   readonly stallTimeoutMs?: number;
   readonly startTimeoutMs?: number;
   readonly keyframeLeadSec?: number;
+  /** The publisher's capture size if known (track settings): the ladder is planned for it even if the stream starts smaller. */
+  readonly expectedVideoSize?: { readonly width: number; readonly height: number };
 }
 
-export type HlsBridgeConfig = Required<Omit<HlsBridgeOptions, 'ffmpegPath'>> & { readonly ffmpegPath: string | undefined };
+export type HlsBridgeConfig = Required<Omit<HlsBridgeOptions, 'ffmpegPath' | 'expectedVideoSize'>> & {
+  readonly ffmpegPath: string | undefined;
+  readonly expectedVideoSize: { readonly width: number; readonly height: number } | undefined;
+};
 
 export const bridgeDefaults = {
   videoEncoder: 'libx264', // used by ladder-args: any ffmpeg H.264 encoder name (h264_nvenc, h264_vaapi, …)
@@ -51,8 +57,8 @@ export const bridgeDefaults = {
 } as const;
 
 export function resolveBridgeConfig(options: HlsBridgeOptions): HlsBridgeConfig {
-  const c: HlsBridgeConfig = { ...bridgeDefaults, ...stripUndefined(options), streamId: options.streamId, sources: options.sources, archiveDir: options.archiveDir, ffmpegPath: options.ffmpegPath };
-  if (!c.streamId) throw new TypeError('HLS bridge needs a streamId');
+  const c: HlsBridgeConfig = { ...bridgeDefaults, ...stripUndefined(options), streamId: options.streamId, sources: options.sources, archiveDir: options.archiveDir, ffmpegPath: options.ffmpegPath, expectedVideoSize: options.expectedVideoSize };
+  if (!isValidStreamId(c.streamId)) throw new TypeError(`HLS bridge streamId "${c.streamId}" must be 1-64 of [A-Za-z0-9_-] (it names a folder and a URL segment)`);
   if (!c.archiveDir) throw new TypeError('HLS bridge needs an archiveDir (e.g. <DATA_DIR>/hls)');
   if (!Number.isInteger(c.segmentTargetSec) || c.segmentTargetSec < 1) throw new TypeError('segmentTargetSec must be a whole number of seconds ≥ 1 (it is EXT-X-TARGETDURATION)');
   if (!(c.partTargetSec > 0) || c.partTargetSec * 2 > c.segmentTargetSec) throw new TypeError('partTargetSec must be > 0 and at most half of segmentTargetSec');

@@ -14,7 +14,7 @@ describe('KeyframeRequester', () => {
     mock.timers.reset();
   });
 
-  const requester = (throttleMs = 200): KeyframeRequester => new KeyframeRequester({ throttleMs, send: () => sent.push(Date.now()) });
+  const requester = (throttleMs = 200): KeyframeRequester => new KeyframeRequester({ throttleMs, send: () => sent.push(Date.now()) > 0 });
 
   test('the first request goes upstream at once', () => {
     const r = requester();
@@ -61,6 +61,17 @@ describe('KeyframeRequester', () => {
     const r = requester(0);
     for (let i = 0; i < 5; i++) r.request();
     assert.equal(sent.length, 5);
+  });
+
+  test('a request that could not be sent (publisher SSRC unknown yet) does not hold back the next one', () => {
+    let ready = false;
+    const r = new KeyframeRequester({ throttleMs: 200, send: () => ready && sent.push(Date.now()) > 0 });
+    r.request();
+    ready = true;
+    mock.timers.tick(10);
+    r.request();
+    assert.deepEqual(sent, [1_000_010]);
+    assert.equal(r.sentCount, 1);
   });
 
   test('close() cancels a pending trailing request and ignores later ones', () => {

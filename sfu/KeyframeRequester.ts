@@ -9,13 +9,13 @@
 export interface KeyframeRequesterOptions {
   /** Minimum gap between two requests sent upstream (ms). 0 sends every request. */
   readonly throttleMs: number;
-  /** Sends one request upstream (a PLI for this SSRC). */
-  readonly send: () => void;
+  /** Sends one request upstream (a PLI for this SSRC); false when it could not (SSRC not known yet). */
+  readonly send: () => boolean;
 }
 
 export class KeyframeRequester {
   readonly #throttleMs: number;
-  readonly #send: () => void;
+  readonly #send: () => boolean;
   #lastSentAt = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | undefined;
   #requested = 0;
@@ -67,8 +67,9 @@ export class KeyframeRequester {
   }
 
   #fire(now: number): void {
+    // A request that could not go out does not start a throttle window.
+    if (!this.#send()) return;
     this.#lastSentAt = now;
     this.#sent++;
-    this.#send();
   }
 }

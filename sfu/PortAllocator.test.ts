@@ -7,7 +7,8 @@ describe('PortAllocator', () => {
   test('hands out disjoint two-port slices inside the range', () => {
     const ports = new PortAllocator(40000, 40009);
     const slices = Array.from({ length: 5 }, () => ports.acquire());
-    assert.deepEqual(slices, [
+    const sorted = [...slices].sort((a, b) => a[0] - b[0]);
+    assert.deepEqual(sorted, [
       [40000, 40001],
       [40002, 40003],
       [40004, 40005],
@@ -30,6 +31,11 @@ describe('PortAllocator', () => {
     const first = ports.acquire();
     ports.release(first);
     assert.notDeepEqual(ports.acquire(), first);
+  });
+
+  test('two allocators over one range do not always start on the same slice', () => {
+    const starts = new Set(Array.from({ length: 20 }, () => new PortAllocator(40000, 40999).acquire()[0]));
+    assert.ok(starts.size > 1, 'every allocator started at the same port: processes sharing a range would collide');
   });
 
   test('rejects a range too small or outside 1-65535', () => {

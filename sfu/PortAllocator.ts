@@ -14,7 +14,7 @@ export class PortAllocator {
   readonly #minPort: number;
   readonly #slices: number;
   readonly #inUse = new Set<number>();
-  #cursor = 0;
+  #cursor: number;
 
   constructor(minPort: number, maxPort: number) {
     if (!Number.isInteger(minPort) || !Number.isInteger(maxPort) || minPort < 1 || maxPort > 65535 || maxPort - minPort + 1 < SLICE) {
@@ -22,6 +22,9 @@ export class PortAllocator {
     }
     this.#minPort = minPort;
     this.#slices = Math.floor((maxPort - minPort + 1) / SLICE);
+    // A random start keeps several server processes sharing one range (tests, a cluster on one box)
+    // from all probing the same first ports.
+    this.#cursor = Math.floor(Math.random() * this.#slices);
   }
 
   /** How many transports can hold a slice at once. */

@@ -347,12 +347,13 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     for (const consumer of this.#consumers) consumer.onTick(now, windowDone);
   }
 
-  #sendPli(layer: ProducerLayer): void {
-    if (layer.ssrc === undefined || this.#closed) return;
+  #sendPli(layer: ProducerLayer): boolean {
+    if (layer.ssrc === undefined || this.#closed) return false;
     const pli = new RtcpPayloadSpecificFeedback({
       feedback: new PictureLossIndication({ senderSsrc: this.#rtcpSsrc, mediaSsrc: layer.ssrc }),
     });
     this.#dtls.sendRtcp([pli]).catch(() => {});
+    return true;
   }
 
   #sendNack(layer: ProducerLayer, lost: number[]): void {

@@ -14,6 +14,7 @@ import type { Router } from './Router.ts';
 import { Sfu } from './Sfu.ts';
 import {
   applyAnswer,
+  availableOutgoingBitrate,
   createPublisherOffer,
   createViewerOffer,
   inboundStats,
@@ -94,7 +95,7 @@ describe('Router with real Chromium peers', { timeout: 240_000 }, () => {
   }
 
   test('forwards H.264 and Opus to two viewers, each showing a picture within 1 s, in sync', async () => {
-    const { answerSdp } = await publish();
+    const { answerSdp, page: publisherPage } = await publish();
     assert.match(answerSdp, /^m=video \d+ UDP\/TLS\/RTP\/SAVPF \d+$/m, 'one video payload type in the answer');
     assert.match(answerSdp, /a=rtpmap:\d+ H264\/90000/, 'H.264 preferred over VP8');
     assert.doesNotMatch(answerSdp, /transport-cc/, 'no transport-cc on the publisher leg (pitfall 7)');
@@ -102,13 +103,16 @@ describe('Router with real Chromium peers', { timeout: 240_000 }, () => {
 
     const counts: number[] = [];
     ctx.router.on('viewercount', (n) => counts.push(n));
-    const viewers = await Promise.all([watch(), watch()]);
-    for (const { page } of viewers) {
-      const v = await waitForPicture(page, 3000);
+    // Viewers join one after the other, each while the stream is already flowing to the others.
+    const viewers = [];
+    for (let i = 0; i < 2; i++) {
+      const viewer = await watch();
+      const v = await waitForPicture(viewer.page, 3000);
       assert.ok(v.width > 0 && v.frames > 0, 'the viewer decodes video');
       // From the moment the viewer's offer is ready to send (the browser's own ICE gathering is not the SFU's time).
       const firstFrameMs = v.firstFrameAt - v.offerReadyAt;
       assert.ok(firstFrameMs < FIRST_FRAME_LIMIT_MS, `first frame after ${Math.round(firstFrameMs)} ms`);
+      viewers.push(viewer);
     }
     assert.deepEqual(counts, [1, 2]);
 
@@ -125,6 +129,8 @@ describe('Router with real Chromium peers', { timeout: 240_000 }, () => {
       const ids = await streamIdsByKind(page);
       assert.ok(ids.audio?.[0] && ids.audio[0] === ids.video?.[0], 'audio and video share one MediaStream, so the browser syncs them');
     }
+    const uplink = await availableOutgoingBitrate(publisherPage);
+    assert.ok(uplink > 1_000_000, `the publisher may send more than 1 Mbps (estimate ${uplink} bps, pitfall 7)`);
   });
 
   test('refuses a second publisher with InvalidStateError (409)', async () => {

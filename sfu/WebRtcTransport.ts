@@ -226,8 +226,9 @@ export class WebRtcTransport extends TypedEmitter<WebRtcTransportEvents> {
     this.#pc.close().catch((err: unknown) => this.#log.warn(`close() werift: ${firstLine(err)}`));
     this.#onRelease();
     this.#state = 'closed';
-    this.safeEmit('connectionstatechange', 'closed');
+    // 'close' first, so listeners learn the reason before the generic state change.
     this.safeEmit('close', reason);
+    this.safeEmit('connectionstatechange', 'closed');
     this.safeEmit('@close');
   }
 

@@ -47,8 +47,8 @@ export class SourceIngest {
   #arm: IngestArm | null = null;
   #feeding: { forwarder: RtpForwarder; videoStartMs: number | null; audioStarted: boolean; onAudioStart: (ms: number) => void } | null = null;
   readonly stats: IngestStats = { videoPackets: 0, audioPackets: 0, keyframes: 0, keyframeRequests: 0, lastPacketAtMs: 0 };
-  /** Called on every video keyframe start that reaches the feeding forwarder. */
-  onKeyframe: (() => void) | null = null;
+  /** Called with the coded size of every keyframe that carries one (the source may change resolution). */
+  onVideoSize: ((size: { width: number; height: number }) => void) | null = null;
 
   constructor(sources: BridgeSources) {
     if (!sources.video && !sources.audio) throw new TypeError('HLS bridge needs a video or an audio RtpSource');
@@ -116,7 +116,10 @@ export class SourceIngest {
     const info = inspectVideoPayload(this.#videoCodec!, packet.subarray(header.payloadOffset, header.payloadEnd));
     if (info.keyframeStart) {
       this.stats.keyframes++;
-      if (info.width && info.height) this.#size = { width: info.width, height: info.height };
+      if (info.width && info.height) {
+        this.#size = { width: info.width, height: info.height };
+        this.onVideoSize?.(this.#size);
+      }
     }
     if (this.#arm && info.keyframeStart && this.#size) {
       const arm = this.#arm;
@@ -130,10 +133,7 @@ export class SourceIngest {
       arm.onStart(start);
       return;
     }
-    if (this.#feeding) {
-      if (info.keyframeStart) this.onKeyframe?.();
-      this.#feeding.forwarder.push('video', packet);
-    }
+    this.#feeding?.forwarder.push('video', packet);
   }
 
   #onAudio(packet: Buffer): void {

@@ -1,7 +1,8 @@
 /**
  * The SDP that tells ffmpeg what arrives on which loopback UDP port
  * (ffmpeg -protocol_whitelist file,udp,rtp -i stream.sdp). Payload types and fmtp
- * are the publisher's, so packets are forwarded byte for byte.
+ * are the publisher's, so packets are forwarded byte for byte. A source filter keeps
+ * anything but the bridge's own loopback socket from injecting media.
  */
 import type { MediaKind, RtpCodec } from '../types.ts';
 
@@ -23,6 +24,8 @@ export function describeSdp(media: readonly SdpMedia[], host = '127.0.0.1'): str
     // fmtp comes from the publisher's SDP: keep it on one line so it cannot add SDP lines.
     const fmtp = m.codec.fmtp?.replace(/[\r\n]/g, '').trim();
     if (fmtp) lines.push(`a=fmtp:${pt} ${fmtp}`);
+    // ffmpeg binds the wildcard address; this makes it drop packets that do not come from loopback.
+    lines.push(`a=source-filter: incl IN IP4 * ${host}`);
     lines.push('a=recvonly');
   }
   return lines.join('\r\n') + '\r\n';

@@ -72,12 +72,18 @@ export class FfmpegProcess {
     return this.#closed;
   }
 
-  /** SIGINT, then SIGKILL after `graceMs`; resolves when the process and its pipes are closed. */
+  /**
+   * SIGINT, then SIGKILL after `graceMs`; resolves when the process and its pipes are closed.
+   * ffmpeg notices one SIGINT only between input packets; a second one also interrupts a read
+   * that waits for input, so it is sent shortly after in case the input has gone quiet.
+   */
   async stop(graceMs = 2000): Promise<void> {
     if (this.#closed) return;
     this.#signal('SIGINT');
+    const again = setTimeout(() => this.#signal('SIGINT'), Math.min(250, graceMs / 2));
     const timer = setTimeout(() => this.#signal('SIGKILL'), graceMs);
     await this.#closedPromise;
+    clearTimeout(again);
     clearTimeout(timer);
   }
 

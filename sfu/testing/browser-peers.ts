@@ -226,3 +226,15 @@ export async function publisherEncodings(page: Page): Promise<Array<{ rid: strin
     return out;
   });
 }
+
+/** The publisher's send-side estimate (availableOutgoingBitrate of the selected candidate pair), bits/s. */
+export async function availableOutgoingBitrate(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const report = await (window as unknown as { pc: RTCPeerConnection }).pc.getStats();
+    let bps = 0;
+    report.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'candidate-pair' && s.nominated && typeof s.availableOutgoingBitrate === 'number') bps = Math.max(bps, s.availableOutgoingBitrate);
+    });
+    return bps;
+  });
+}
