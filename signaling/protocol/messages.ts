@@ -64,6 +64,130 @@ export const PingRequest = z.object({
   t: z.number(),
 });
 
+// ---- client → server: chat, reactions, donations and subs ------------------
+
+/** Chat text limit, in characters (Unicode code points), after trimming. */
+export const CHAT_MAX_CHARS = 500;
+/** The reactions viewers can send; a fixed set so they aggregate into a few counters. */
+export const REACTION_EMOJIS = ['❤️', '😂', '🔥', '👏', '😮', '🎉'] as const;
+export const ReactionEmoji = z.enum(REACTION_EMOJIS);
+export type ReactionEmoji = z.infer<typeof ReactionEmoji>;
+
+/** Position in a room's ordered event stream; 1 is the first event, 0 means "nothing yet". */
+export const ChatSeq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/**
+ * The publisher's capture clock (ms since the Unix epoch) at the moment of the video the
+ * sender was watching. Clients hold incoming events until their own playhead reaches it.
+ */
+export const StreamTime = z.number().finite().nonnegative();
+export const ChatUserId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'user id: 1-64 letters, digits, _ or -');
+export const ChatRole = z.enum(['viewer', 'moderator', 'streamer']);
+export type ChatRole = z.infer<typeof ChatRole>;
+export const ChatText = z
+  .string()
+  .max(CHAT_MAX_CHARS * 4, `text: at most ${CHAT_MAX_CHARS} characters`)
+  .transform((s) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim())
+  .refine((s) => s.length > 0, 'text must not be empty')
+  .refine((s) => [...s].length <= CHAT_MAX_CHARS, `text: at most ${CHAT_MAX_CHARS} characters`);
+/** Client-chosen key that makes a donation or sub exactly-once across retries (8-128 printable ASCII). */
+export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{8,128}$/, 'idempotency key: 8-128 printable ASCII characters');
+/** ISO 4217 codes the ledger accepts; minor-unit exponents live in signaling/chat/money.ts. */
+export const Currency = z.enum(['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'SEK', 'NOK', 'DKK', 'PLN', 'BRL', 'INR', 'JPY', 'KRW']);
+export type Currency = z.infer<typeof Currency>;
+/** Amount in major units ("4.99" or 4.99); range and decimals are checked per currency by the ledger. */
+export const MoneyAmount = z.union([z.number().finite(), z.string().trim().regex(/^\d{1,9}(\.\d{1,4})?$/, 'amount: a decimal like 4.99')]);
+export const SubTier = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+
+export const ChatJoinRequest = z.object({
+  type: z.literal('chatJoin'),
+  reqId: RequestId,
+  streamId: StreamId,
+  /** Resume: the last seq this client has; the reply carries every later event still held, and says what is missing. */
+  lastSeq: ChatSeq.optional(),
+  /** Identity token from an earlier chatJoined: same user id and name (and the same bans) across reconnects. */
+  token: z.string().min(1).max(200).optional(),
+  /** The stream key: joins with the streamer role. */
+  streamKey: z.string().min(1).max(256).optional(),
+  /** Recent events sent on a fresh join (ignored when resuming). */
+  historyLimit: z.number().int().min(0).max(500).default(50),
+});
+
+export const ChatLeaveRequest = z.object({
+  type: z.literal('chatLeave'),
+  reqId: RequestId,
+  streamId: StreamId,
+});
+
+export const ChatSendRequest = z.object({
+  type: z.literal('chatSend'),
+  reqId: RequestId,
+  streamId: StreamId,
+  text: ChatText,
+  streamTime: StreamTime,
+});
+
+/** Fire-and-forget: no reply unless it fails. Aggregated per room into `reactions`. */
+export const ReactRequest = z.object({
+  type: z.literal('react'),
+  reqId: RequestId,
+  streamId: StreamId,
+  emoji: ReactionEmoji,
+  streamTime: StreamTime,
+});
+
+export const ModerationAction = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('delete'), seq: ChatSeq }),
+  z.object({ op: z.literal('timeout'), userId: ChatUserId, seconds: z.number().int().min(1).max(7 * 24 * 3600) }),
+  z.object({ op: z.literal('ban'), userId: ChatUserId }),
+  z.object({ op: z.literal('unban'), userId: ChatUserId }),
+  /** 0 turns slow mode off. */
+  z.object({ op: z.literal('slowMode'), seconds: z.number().int().min(0).max(3600) }),
+  z.object({ op: z.literal('addModerator'), userId: ChatUserId }),
+  z.object({ op: z.literal('removeModerator'), userId: ChatUserId }),
+]);
+export type ModerationAction = z.infer<typeof ModerationAction>;
+
+export const ChatModerateRequest = z.object({
+  type: z.literal('chatModerate'),
+  reqId: RequestId,
+  streamId: StreamId,
+  action: ModerationAction,
+});
+
+/** Older events from the stored chat log (scroll-back, VOD replay). */
+export const ChatHistoryRequest = z.object({
+  type: z.literal('chatHistory'),
+  reqId: RequestId,
+  streamId: StreamId,
+  /** Events before this seq; omitted = the newest. */
+  beforeSeq: ChatSeq.optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+
+const SupportFields = {
+  reqId: RequestId,
+  streamId: StreamId,
+  idempotencyKey: IdempotencyKey,
+  amount: MoneyAmount,
+  currency: Currency,
+  /** Opaque token from the payment form, handed to the payment provider. */
+  paymentToken: z.string().min(1).max(200).optional(),
+  streamTime: StreamTime.optional(),
+};
+
+export const DonateRequest = z.object({
+  type: z.literal('donate'),
+  ...SupportFields,
+  message: ChatText.optional(),
+});
+
+export const SubscribeRequest = z.object({
+  type: z.literal('subscribe'),
+  ...SupportFields,
+  tier: SubTier.default(1),
+  months: z.number().int().min(1).max(24).default(1),
+});
+
 export const ClientMessage = z.discriminatedUnion('type', [
   PublishRequest,
   WatchRequest,
@@ -71,6 +195,14 @@ export const ClientMessage = z.discriminatedUnion('type', [
   StopRequest,
   FollowRequest,
   PingRequest,
+  ChatJoinRequest,
+  ChatLeaveRequest,
+  ChatSendRequest,
+  ReactRequest,
+  ChatModerateRequest,
+  ChatHistoryRequest,
+  DonateRequest,
+  SubscribeRequest,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 export type ClientMessageType = ClientMessage['type'];
@@ -130,6 +262,110 @@ export const PongMessage = z.object({
   serverTime: z.number(),
 });
 
+// ---- server → client: chat, reactions, donations and subs ------------------
+
+export const ChatUser = z.object({ id: ChatUserId, name: z.string(), role: ChatRole });
+export type ChatUser = z.infer<typeof ChatUser>;
+
+/** A donation or sub as recorded in the ledger (public fields only). */
+export const LedgerEntry = z.object({
+  id: z.string(),
+  kind: z.enum(['donation', 'sub']),
+  streamId: StreamId,
+  /** Major units as a decimal string in the currency's precision, e.g. "4.99". */
+  amount: z.string(),
+  amountMinor: z.number().int().positive(),
+  currency: Currency,
+  name: z.string(),
+  message: z.string().nullable(),
+  tier: SubTier.nullable(),
+  months: z.number().int().nullable(),
+  createdAt: z.string(),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+const EventBase = {
+  seq: ChatSeq,
+  /** Server time the event was sequenced, ms since the epoch. */
+  at: z.number(),
+  streamTime: StreamTime,
+};
+
+export const ChatEvent = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message'), ...EventBase, user: ChatUser, text: z.string(), deleted: z.boolean().optional() }),
+  /** A moderator removed message `targetSeq`: every client drops it. */
+  z.object({ kind: z.literal('delete'), ...EventBase, targetSeq: ChatSeq, by: ChatUser }),
+  z.object({ kind: z.literal('donation'), ...EventBase, user: ChatUser, entry: LedgerEntry }),
+  z.object({ kind: z.literal('sub'), ...EventBase, user: ChatUser, entry: LedgerEntry }),
+  /** Room state changes (timeouts, bans, slow mode, moderators), applied at once, never held back. */
+  z.object({
+    kind: z.literal('moderation'),
+    ...EventBase,
+    action: ModerationAction,
+    /** Display name of the user the action targets, when it targets one. */
+    targetName: z.string().nullable(),
+    by: ChatUser,
+  }),
+]);
+export type ChatEvent = z.infer<typeof ChatEvent>;
+
+/** Reply to chatJoin. */
+export const ChatJoinedMessage = z.object({
+  type: z.literal('chatJoined'),
+  reqId: RequestId,
+  streamId: StreamId,
+  you: ChatUser,
+  /** Present to keep this identity on later joins (store it; it is the user's only credential). */
+  token: z.string(),
+  slowModeSeconds: z.number().int().nonnegative(),
+  /** The room's newest seq when the events below were taken. */
+  lastSeq: ChatSeq,
+  /** In seq order: recent history on a fresh join, every event after lastSeq on a resume. */
+  events: z.array(ChatEvent),
+  /** Set when a resume reached past the kept history: these seqs are not in `events` (chatHistory reads the log). */
+  missed: z.object({ fromSeq: ChatSeq, toSeq: ChatSeq }).nullable(),
+});
+
+/** Events of one room, contiguous and in seq order (batched: one frame per publish). */
+export const ChatBatchMessage = z.object({
+  type: z.literal('chat'),
+  streamId: StreamId,
+  events: z.array(ChatEvent).min(1),
+});
+
+export const ChatAckMessage = z.object({
+  type: z.literal('chatAck'),
+  reqId: RequestId,
+  seq: ChatSeq,
+});
+
+/** Reactions of one room over one aggregation window. */
+export const ReactionsMessage = z.object({
+  type: z.literal('reactions'),
+  streamId: StreamId,
+  windowMs: z.number().int().positive(),
+  /** Mean stream time of the reactions in the window. */
+  streamTime: StreamTime,
+  counts: z.record(ReactionEmoji, z.number().int().positive()),
+});
+
+export const ChatHistoryPageMessage = z.object({
+  type: z.literal('chatHistoryPage'),
+  reqId: RequestId,
+  streamId: StreamId,
+  events: z.array(ChatEvent),
+  /** More events exist before the first one here. */
+  hasMore: z.boolean(),
+});
+
+/** Reply to donate/subscribe: the ledger row; `replayed` when the idempotency key was already recorded. */
+export const LedgerEntryMessage = z.object({
+  type: z.literal('ledgerEntry'),
+  reqId: RequestId,
+  entry: LedgerEntry,
+  replayed: z.boolean(),
+});
+
 export const ServerMessage = z.discriminatedUnion('type', [
   AnswerMessage,
   OkMessage,
@@ -137,6 +373,12 @@ export const ServerMessage = z.discriminatedUnion('type', [
   StreamUpdateMessage,
   LayerMessage,
   PongMessage,
+  ChatJoinedMessage,
+  ChatBatchMessage,
+  ChatAckMessage,
+  ReactionsMessage,
+  ChatHistoryPageMessage,
+  LedgerEntryMessage,
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
@@ -160,3 +402,24 @@ export type CreatedStream = z.infer<typeof CreatedStream>;
 /** `GET /api/streams` answer: live streams (or those named by `?state=`), newest first. */
 export const StreamList = z.array(StreamInfo);
 export type StreamList = z.infer<typeof StreamList>;
+
+/** `POST /api/streams/:id/donations` body; the key comes in the `Idempotency-Key` header. */
+export const DonationBody = z.object({
+  amount: MoneyAmount,
+  currency: Currency,
+  name: z.string().trim().max(40).optional(),
+  message: ChatText.optional(),
+  paymentToken: z.string().min(1).max(200).optional(),
+});
+export type DonationBody = z.infer<typeof DonationBody>;
+
+/** `POST /api/streams/:id/subs` body. */
+export const SubBody = z.object({
+  amount: MoneyAmount,
+  currency: Currency,
+  name: z.string().trim().max(40).optional(),
+  tier: SubTier.default(1),
+  months: z.number().int().min(1).max(24).default(1),
+  paymentToken: z.string().min(1).max(200).optional(),
+});
+export type SubBody = z.infer<typeof SubBody>;
