@@ -115,7 +115,8 @@ export interface ProducerOptions {
   readonly tracks: ReadonlyMap<string, MediaStreamTrack>;
   /** Negotiated header extensions on the publisher leg: uri → id. */
   readonly extensionIds: ReadonlyMap<string, number>;
-  readonly dtls: RTCDtlsTransport;
+  /** Where feedback (PLI, NACK, REMB) goes: the publisher's DTLS transport, or an inter-node pipe (sfu/pipe). */
+  readonly dtls: Pick<RTCDtlsTransport, 'sendRtcp' | 'state'>;
   /** SSRC our receiver reports and feedback are sent from. */
   readonly rtcpSsrc: number;
   readonly keyframeThrottleMs: number;
@@ -146,7 +147,7 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   readonly #layers: ProducerLayer[];
   readonly #layerByRid = new Map<string, ProducerLayer>();
   readonly #consumers = new Set<ProducerConsumer>();
-  readonly #dtls: RTCDtlsTransport;
+  readonly #dtls: Pick<RTCDtlsTransport, 'sendRtcp' | 'state'>;
   readonly #rtcpSsrc: number;
   readonly #rembBps: number;
   readonly #unsubscribe: Array<() => void> = [];

@@ -41,6 +41,17 @@ export interface ConnectViewerOptions {
   readonly layer?: LayerPreference;
 }
 
+/**
+ * What a router needs from an inter-node pipe that feeds it instead of a
+ * publisher (sfu/pipe/PipeReceiver): an edge relaying another node's stream.
+ */
+export interface RouterPipeSource {
+  readonly id: string;
+  readonly closed: boolean;
+  close(reason: string): void;
+  once(event: 'close', listener: (reason: string) => void): unknown;
+}
+
 /** @internal Settings the Sfu hands to each router. */
 export interface RouterSettings {
   readonly network: NetworkPlan;
@@ -57,6 +68,8 @@ export class Router extends TypedEmitter<RouterEvents> {
   readonly #log;
   #publisher: WebRtcTransport | undefined;
   #publisherPending = false;
+  /** Set instead of #publisher when another node's stream arrives over a pipe. */
+  #pipe: RouterPipeSource | undefined;
   readonly #producers = new Map<MediaKind, Producer>();
   readonly #viewers = new Set<WebRtcTransport>();
   readonly #pending = new Set<WebRtcTransport>();
@@ -80,6 +93,11 @@ export class Router extends TypedEmitter<RouterEvents> {
     return this.#publisher;
   }
 
+  /** The inter-node pipe feeding this router, when it relays another node's stream. */
+  get pipe(): RouterPipeSource | undefined {
+    return this.#pipe;
+  }
+
   get viewerCount(): number {
     return this.#viewers.size;
   }
@@ -101,7 +119,7 @@ export class Router extends TypedEmitter<RouterEvents> {
    */
   async connectPublisher(offerSdp: string): Promise<ConnectResult> {
     this.#assertOpen();
-    if (this.#publisher || this.#publisherPending) {
+    if (this.#publisher || this.#publisherPending || this.#pipe) {
       throw new InvalidStateError(`stream "${this.id}" already has a publisher; stop that one first`, 'already_publishing');
     }
     const plan = planPublisher(parseOffer(offerSdp), { startBitrateKbps: this.#settings.publisherStartBitrateKbps });
@@ -158,6 +176,28 @@ export class Router extends TypedEmitter<RouterEvents> {
     }
   }
 
+  /**
+   * Takes producers fed by an inter-node pipe as this stream's source, so the
+   * router forwards them to its viewers as if a publisher were connected here.
+   * Throws InvalidStateError when the router is closed or already has a source.
+   */
+  adoptPipe(pipe: RouterPipeSource, producers: readonly Producer[]): void {
+    this.#assertOpen();
+    if (this.#publisher || this.#publisherPending || this.#pipe) {
+      throw new InvalidStateError(`stream "${this.id}" already has a source; close it before piping another in`, 'already_publishing');
+    }
+    if (pipe.closed) throw new InvalidStateError('the pipe closed before the router could adopt it', 'pipe_closed');
+    this.#pipe = pipe;
+    pipe.once('close', (reason) => {
+      if (this.#pipe !== pipe) return;
+      this.#pipe = undefined;
+      this.#producers.clear();
+      if (!this.#closed) this.safeEmit('publisherclose', reason);
+    });
+    this.#adoptProducers(producers);
+    this.#log.info(`adoptPipe() [pipe:${pipe.id}] [tracks:${producers.map((p) => `${p.kind}:${p.codec.mimeType}`).join(',')}]`);
+  }
+
   /** Closes the publisher and every viewer transport; idempotent. */
   close(reason = 'router closed'): void {
     if (this.#closed) return;
@@ -167,6 +207,9 @@ export class Router extends TypedEmitter<RouterEvents> {
     this.#viewers.clear();
     this.#pending.clear();
     for (const transport of transports) transport.routerClosed(reason);
+    const pipe = this.#pipe;
+    this.#pipe = undefined;
+    pipe?.close(reason);
     this.#producers.clear();
     this.#publisher = undefined;
     this.safeEmit('close', reason);
@@ -180,18 +223,23 @@ export class Router extends TypedEmitter<RouterEvents> {
 
   #adoptPublisher(transport: WebRtcTransport, producers: Producer[]): void {
     this.#publisher = transport;
-    for (const producer of producers) {
-      this.#producers.set(producer.kind, producer);
-      producer.once('@close', () => {
-        if (this.#producers.get(producer.kind) === producer) this.#producers.delete(producer.kind);
-      });
-    }
     transport.once('close', (reason) => {
       if (this.#publisher !== transport) return;
       this.#publisher = undefined;
       this.#producers.clear();
       if (!this.#closed) this.safeEmit('publisherclose', reason);
     });
+    this.#adoptProducers(producers);
+  }
+
+  /** Shared by a publisher and a pipe: index the tracks, resume waiting viewers, announce. */
+  #adoptProducers(producers: readonly Producer[]): void {
+    for (const producer of producers) {
+      this.#producers.set(producer.kind, producer);
+      producer.once('@close', () => {
+        if (this.#producers.get(producer.kind) === producer) this.#producers.delete(producer.kind);
+      });
+    }
     // A returning publisher: viewers that stayed connected resume on their existing senders.
     for (const viewer of this.#viewers) {
       const unserved = attachConsumers(viewer, this.#producers, this.id);
@@ -219,7 +267,7 @@ export class Router extends TypedEmitter<RouterEvents> {
   }
 
   #assertLive(): void {
-    if (!this.#publisher || this.#producers.size === 0) {
+    if ((!this.#publisher && !this.#pipe) || this.#producers.size === 0) {
       throw new InvalidStateError(`stream "${this.id}" has no publisher yet; retry when it is live`, 'not_live');
     }
   }

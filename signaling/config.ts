@@ -4,6 +4,7 @@
  * with a message naming the variable.
  */
 import { z } from 'zod';
+import { CLUSTER_ENV_SHAPE, toClusterConfig, type ClusterConfig } from './cluster/cluster-config.ts';
 import type { LogLevel } from './logger.ts';
 
 const bool = z
@@ -21,9 +22,13 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(), // used by routes: absolute base for URLs in API answers
   DATA_DIR: z.string().default('data'), // used by stream store, HLS archive, VOD
   FFMPEG_PATH: z.string().optional(), // used by hls-bridge (default: @ffmpeg-installer/ffmpeg)
+  HLS: bool.default('1'), // used by HlsService: transcode every live stream to LL-HLS (HLS=0 turns the tier off)
+  HLS_VIDEO_ENCODER: z.string().regex(/^[A-Za-z0-9_-]+$/, 'an ffmpeg encoder name like libx264 or h264_nvenc').default('libx264'), // used by hls-bridge ladder
+  WEBRTC_MAX_VIEWERS: z.coerce.number().int().min(0).default(500), // used by SessionManager: WebRTC viewers per stream; more are sent to HLS (503 webrtc_full)
   KEYFRAME_THROTTLE_MS: z.coerce.number().int().min(0).max(5000).default(200), // used by KeyframeRequester
   WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(64 * 1024), // used by WsGateway
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'), // used by logger
+  ...CLUSTER_ENV_SHAPE, // used by signaling/cluster: role, registry (REDIS_URL), secret, capacity (see cluster-config.ts)
 });
 
 export interface AppConfig {
@@ -34,8 +39,16 @@ export interface AppConfig {
   readonly publicUrl: string | undefined;
   readonly dataDir: string;
   readonly ffmpegPath: string | undefined;
+  readonly hls: {
+    readonly enabled: boolean;
+    readonly videoEncoder: string;
+  };
+  /** WebRTC viewers per stream; watch requests past it get 503 webrtc_full (use HLS). */
+  readonly webrtcMaxViewers: number;
   readonly logLevel: LogLevel;
   readonly wsMaxFrameBytes: number;
+  /** Cascaded SFU cluster (role 'standalone' on one box). */
+  readonly cluster: ClusterConfig;
   readonly rtc: {
     readonly listenIp: string;
     readonly announcedIp: string | undefined;
@@ -63,8 +76,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: e.PUBLIC_URL,
     dataDir: e.DATA_DIR,
     ffmpegPath: e.FFMPEG_PATH,
+    hls: Object.freeze({ enabled: e.HLS, videoEncoder: e.HLS_VIDEO_ENCODER }),
+    webrtcMaxViewers: e.WEBRTC_MAX_VIEWERS,
     logLevel: e.LOG_LEVEL,
     wsMaxFrameBytes: e.WS_MAX_FRAME_BYTES,
+    cluster: toClusterConfig(e, e.PORT),
     rtc: Object.freeze({
       // Listening on the HTTP host keeps the one-box default on loopback; 0.0.0.0 serves a LAN.
       listenIp: e.HOST,

@@ -87,8 +87,8 @@ export class TooManyRequestsError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string) {
-    super(503, 'unavailable', message);
+  constructor(message: string, code = 'unavailable') {
+    super(503, code, message);
   }
 }
 

@@ -6,14 +6,27 @@
 import { fileURLToPath } from 'node:url';
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import { Sfu } from '../sfu/Sfu.ts';
+import { ChatDatabase } from './chat/ChatDatabase.ts';
+import { ChatService, type ChatLimits } from './chat/ChatService.ts';
+import { DonationService } from './chat/DonationService.ts';
+import type { PaymentProvider } from './chat/PaymentProvider.ts';
+import { TestPaymentProvider } from './chat/TestPaymentProvider.ts';
+import { ClusterNode } from './cluster/ClusterNode.ts';
 import type { AppConfig } from './config.ts';
+import { HlsService, type HlsServiceOptions } from './hls/HlsService.ts';
+import { registerHlsRoutes } from './http/hls-routes.ts';
+import { registerChatRoutes } from './http/chat-routes.ts';
 import { registerHealthRoutes } from './http/health-routes.ts';
 import { registerNotFoundRoute } from './http/not-found-route.ts';
 import { registerStaticRoutes } from './http/static-routes.ts';
 import { registerStreamsRoutes } from './http/streams-routes.ts';
+import { hlsUrl } from './http/stream-urls.ts';
+import { registerSupportRoutes } from './http/support-routes.ts';
 import { registerWhepRoutes } from './http/whep-routes.ts';
 import { registerWhipRoutes } from './http/whip-routes.ts';
 import { lanIPv4Addresses } from './lan-addresses.ts';
+import { registerMetricsRoutes } from './metrics/metrics-routes.ts';
+import { PlatformMetrics } from './metrics/PlatformMetrics.ts';
 import { createLogger, setLogLevel } from './logger.ts';
 import { SessionManager } from './streams/SessionManager.ts';
 import { StreamRegistry } from './streams/StreamRegistry.ts';
@@ -35,6 +48,12 @@ export interface PlatformOptions {
   readonly connectTimeoutMs?: number;
   /** Overrides for /ws flood and buffering limits. */
   readonly ws?: Omit<Partial<WsGatewayOptions>, 'maxFrameBytes'>;
+  /** Overrides for chat limits (rates, history size, reaction window). */
+  readonly chat?: Partial<ChatLimits>;
+  /** Payment capture for donations and subs; defaults to TestPaymentProvider (no money moves). */
+  readonly payments?: PaymentProvider;
+  /** HLS tier tuning (tests: a smaller ladder; how long ended playlists stay served). Used only when HLS is on. */
+  readonly hls?: Pick<HlsServiceOptions, 'bridge' | 'lingerMs'>;
 }
 
 export interface Platform {
@@ -44,6 +63,14 @@ export interface Platform {
   readonly streams: StreamRegistry;
   readonly sessions: SessionManager;
   readonly sfu: Sfu;
+  readonly chat: ChatService;
+  readonly donations: DonationService;
+  /** The HLS tier (one bridge per live stream, the /hls origin); null with HLS=0. */
+  readonly hls: HlsService | null;
+  /** Prometheus metrics of this node (`GET /metrics`). */
+  readonly metrics: PlatformMetrics;
+  /** This node's part of a cascaded SFU cluster; null on the one-box platform (CLUSTER_ROLE=standalone). */
+  readonly cluster: ClusterNode | null;
   /** Stops listening, closes sockets and sessions, and the SFU if it was created here. Idempotent. */
   close(): Promise<void>;
 }
@@ -53,31 +80,87 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
   const app = await createApp(config);
   const sfu = options.sfu ?? new Sfu(config.rtc);
   const streams = new StreamRegistry();
+  const hls = config.hls.enabled
+    ? new HlsService({ sfu, dataDir: config.dataDir, ffmpegPath: config.ffmpegPath, videoEncoder: config.hls.videoEncoder, publicUrl: config.publicUrl, ...options.hls })
+    : null;
+  const metrics = new PlatformMetrics({
+    sfu,
+    role: config.cluster.role,
+    nodeId: config.cluster.nodeId,
+    viewerSessions: () => streams.list(['live']).reduce((n, s) => n + s.viewers, 0),
+  });
+  const cluster =
+    config.cluster.role === 'standalone'
+      ? null
+      : new ClusterNode({
+          sfu,
+          metrics,
+          cluster: config.cluster,
+          host: config.host,
+          announcedIp: config.rtc.announcedIp,
+          keyframeThrottleMs: config.rtc.keyframeThrottleMs,
+          overflowUrl: hls ? (id) => hlsUrl(id, config.publicUrl) : undefined,
+          graceMs: options.sessionGraceMs ?? 5000,
+          connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+        });
   const sessions = new SessionManager({
     sfu,
     streams,
     graceMs: options.sessionGraceMs,
     connectTimeoutMs: options.connectTimeoutMs,
+    // In a cluster, capacity is per node and placement enforces it.
+    maxViewersPerStream: cluster ? Infinity : config.webrtcMaxViewers,
+    placement: cluster?.placement,
+    overflowUrl: hls ? (id) => hlsUrl(id, config.publicUrl) : undefined,
   });
 
+  const chatDatabase = ChatDatabase.open(config.dataDir);
+  const chat = new ChatService({ streams, database: chatDatabase, publish: (topic, frame) => app.publish(topic, frame, true, false) }, options.chat);
+  const payments = options.payments ?? new TestPaymentProvider();
+  if (payments instanceof TestPaymentProvider) logger.warn('donations and subs use TestPaymentProvider: no money moves (see README, "Payments")');
+  const donations = new DonationService({ ledger: chat.ledger, payments, streams, onRecorded: (record) => chat.announce(record) });
+
   registerHealthRoutes(app, { streams, sessions });
-  registerStreamsRoutes(app, { streams, publicUrl: config.publicUrl });
+  registerStreamsRoutes(app, { streams, publicUrl: config.publicUrl, ...(hls ? { hls } : {}) });
+  if (hls) registerHlsRoutes(app, { origin: hls.origin });
   registerWhipRoutes(app, { sessions });
   registerWhepRoutes(app, { sessions });
+  registerSupportRoutes(app, { donations });
+  registerChatRoutes(app, { chat });
+  registerMetricsRoutes(app, { metrics });
+  cluster?.registerRoutes(app);
   registerStaticRoutes(app, { webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
-  const gateway = new WsGateway(app, { sessions, streams }, { ...options.ws, maxFrameBytes: config.wsMaxFrameBytes });
+  const gateway = new WsGateway(app, { sessions, streams, chat, donations }, { ...options.ws, maxFrameBytes: config.wsMaxFrameBytes });
   registerNotFoundRoute(app);
 
   let listenSocket: us_listen_socket;
   try {
     listenSocket = await listen(app, config.host, config.port);
   } catch (err) {
+    metrics.close();
+    await hls?.close();
     if (!options.sfu) await sfu.close();
+    chat.close();
+    chatDatabase.close();
     throw err;
   }
   const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
   const url = `${config.https ? 'https' : 'http'}://${displayHost(config.host)}:${port}`;
   logger.info(`listening [url:${url}] [host:${config.host}]`);
+  if (cluster) {
+    try {
+      await cluster.start(port);
+    } catch (err) {
+      uWS.us_listen_socket_close(listenSocket);
+      await cluster.close();
+      metrics.close();
+      await hls?.close();
+      if (!options.sfu) await sfu.close();
+      chat.close();
+      chatDatabase.close();
+      throw err;
+    }
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -85,15 +168,20 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
       logger.info('close()');
       uWS.us_listen_socket_close(listenSocket);
       gateway.close();
+      chat.close();
       sessions.closeAll('server shutting down');
+      await cluster?.close();
+      metrics.close();
       // Not in the typings of this uWS build, but present: closes every remaining connection.
       (app as TemplatedApp & { close(): void }).close();
+      await hls?.close();
       if (!options.sfu) await sfu.close();
+      chatDatabase.close();
     })();
     return closing;
   };
 
-  return { url, port, streams, sessions, sfu, close };
+  return { url, port, streams, sessions, sfu, chat, donations, hls, metrics, cluster, close };
 }
 
 async function createApp(config: AppConfig): Promise<TemplatedApp> {

@@ -10,10 +10,12 @@
  *    playlist and first part, the capture → part-available delay (p50/p95, from
  *    EXT-X-PROGRAM-DATE-TIME), ffmpeg's live speed and CPU, with and without pass-through.
  *
- * The glass-to-glass figure through hls.js (delay code read in Chromium) belongs to the
- * platform benchmark in loadtest/; this one isolates the transcode.
+ * 3. Glass-to-glass through the platform (hls-glass-to-glass.ts): the /live frame-clock page
+ *    publishes over WebRTC, /watch?tier=hls plays it with hls.js, LL-HLS and plain HLS; p50/p95
+ *    of the frame-clock delay, hls.js's PDT delay, and time to first frame.
  *
  * Flags: --seconds 10 (offline media length)  --live 12 (live seconds per run)  --threads 0
+ *        --glass 20 (glass-to-glass seconds per mode; 0 skips it)  --only glass|transcode
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,10 +31,21 @@ import { resolveFfmpegPath } from '../transcode/ffmpeg-path.ts';
 import { FfmpegProcess } from '../transcode/FfmpegProcess.ts';
 import { buildFfmpegArgs } from '../transcode/ladder-args.ts';
 import { DEFAULT_LADDER, planLadder, type LadderRung } from '../transcode/ladder.ts';
+import { runHlsGlassToGlass, type GlassResult } from './hls-glass-to-glass.ts';
 import { CpuSampler } from './proc-cpu.ts';
 
 const run = promisify(execFile);
-const { values: flags } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, live: { type: 'string', default: '12' }, threads: { type: 'string', default: '0' } } });
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    live: { type: 'string', default: '12' },
+    threads: { type: 'string', default: '0' },
+    glass: { type: 'string', default: '20' },
+    only: { type: 'string' },
+  },
+});
+const GLASS_SECONDS = Number(flags.glass);
+if (flags.only !== undefined && flags.only !== 'glass' && flags.only !== 'transcode') throw new Error('--only takes glass or transcode');
 const MEDIA_SECONDS = Number(flags.seconds);
 const LIVE_SECONDS = Number(flags.live);
 const THREADS = Number(flags.threads);
@@ -134,32 +147,48 @@ async function main(): Promise<void> {
   setLogLevel('warn');
   const ffmpeg = await resolveFfmpegPath(process.env.FFMPEG_PATH);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-hls-'));
+  const report: { bench: 'hls'; offline?: OfflineResult[]; live?: LiveResult[]; glass?: GlassResult[] } = { bench: 'hls' };
   try {
     console.log(`bench:hls — ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ffmpeg ${ffmpeg}, threads ${THREADS || 'auto'}`);
-    const file = await makeSourceFile(ffmpeg, dir);
-    const full = { ladder: DEFAULT_LADDER, audio: true, video: true };
-    const results: OfflineResult[] = [];
-    results.push(await offline(ffmpeg, file, 'ladder 720p(copy)+480p+360p+audio', { ...full, passthrough: true }));
-    results.push(await offline(ffmpeg, file, 'ladder 720p+480p+360p+audio (no copy)', { ...full, passthrough: false }));
-    const rung = (h: number): LadderRung[] => DEFAULT_LADDER.filter((r) => r.height === h);
-    results.push(await offline(ffmpeg, file, '  720p copy only', { ladder: [], passthrough: true, audio: false, video: true }));
-    results.push(await offline(ffmpeg, file, '  720p encode only', { ladder: rung(720), passthrough: false, audio: false, video: true }));
-    results.push(await offline(ffmpeg, file, '  480p encode only', { ladder: rung(480), passthrough: false, audio: false, video: true }));
-    results.push(await offline(ffmpeg, file, '  360p encode only', { ladder: rung(360), passthrough: false, audio: false, video: true }));
-    results.push(await offline(ffmpeg, file, '  audio (Opus→AAC) only', { ladder: [], passthrough: false, audio: true, video: false }));
-    console.log(`\nOffline, ${MEDIA_SECONDS} s of 720p30 (target: ladder ≥ 1.5× real time)`);
-    console.log('  run                                       real-time×   CPU cores');
-    for (const r of results) console.log(`  ${r.label.padEnd(42)}${f1(r.realtimeFactor).padStart(9)}   ${f1(r.cores).padStart(9)}`);
-    const saved = results[1]!.cores - results[0]!.cores;
-    console.log(`  pass-through saves ${f1(saved)} cores (${Math.round((saved / results[1]!.cores) * 100)}% of the ladder) on a 720p30 source`);
+    if (flags.only !== 'glass') {
+      const file = await makeSourceFile(ffmpeg, dir);
+      const full = { ladder: DEFAULT_LADDER, audio: true, video: true };
+      const results: OfflineResult[] = [];
+      results.push(await offline(ffmpeg, file, 'ladder 720p(copy)+480p+360p+audio', { ...full, passthrough: true }));
+      results.push(await offline(ffmpeg, file, 'ladder 720p+480p+360p+audio (no copy)', { ...full, passthrough: false }));
+      const rung = (h: number): LadderRung[] => DEFAULT_LADDER.filter((r) => r.height === h);
+      results.push(await offline(ffmpeg, file, '  720p copy only', { ladder: [], passthrough: true, audio: false, video: true }));
+      results.push(await offline(ffmpeg, file, '  720p encode only', { ladder: rung(720), passthrough: false, audio: false, video: true }));
+      results.push(await offline(ffmpeg, file, '  480p encode only', { ladder: rung(480), passthrough: false, audio: false, video: true }));
+      results.push(await offline(ffmpeg, file, '  360p encode only', { ladder: rung(360), passthrough: false, audio: false, video: true }));
+      results.push(await offline(ffmpeg, file, '  audio (Opus→AAC) only', { ladder: [], passthrough: false, audio: true, video: false }));
+      console.log(`\nOffline, ${MEDIA_SECONDS} s of 720p30 (target: ladder ≥ 1.5× real time)`);
+      console.log('  run                                       real-time×   CPU cores');
+      for (const r of results) console.log(`  ${r.label.padEnd(42)}${f1(r.realtimeFactor).padStart(9)}   ${f1(r.cores).padStart(9)}`);
+      const saved = results[1]!.cores - results[0]!.cores;
+      console.log(`  pass-through saves ${f1(saved)} cores (${Math.round((saved / results[1]!.cores) * 100)}% of the ladder) on a 720p30 source`);
+      report.offline = results;
 
-    const liveResults = [await live(ffmpeg, dir, 'live, pass-through', true), await live(ffmpeg, dir, 'live, re-encode top rung', false)];
-    console.log(`\nLive RTP 720p30 → LL-HLS, ${LIVE_SECONDS} s per run (capture → part available at the origin)`);
-    console.log('  run                          master ms  first part ms  part delay p50/p95 ms  ffmpeg speed  CPU cores');
-    for (const r of liveResults) {
-      console.log(`  ${r.label.padEnd(28)}${String(r.masterMs).padStart(9)}${String(r.firstPartMs).padStart(15)}${`${Math.round(r.partDelayP50)}/${Math.round(r.partDelayP95)}`.padStart(23)}${f1(r.speed).padStart(14)}${f1(r.cores).padStart(11)}`);
+      const liveResults = [await live(ffmpeg, dir, 'live, pass-through', true), await live(ffmpeg, dir, 'live, re-encode top rung', false)];
+      console.log(`\nLive RTP 720p30 → LL-HLS, ${LIVE_SECONDS} s per run (capture → part available at the origin)`);
+      console.log('  run                          master ms  first part ms  part delay p50/p95 ms  ffmpeg speed  CPU cores');
+      for (const r of liveResults) {
+        console.log(`  ${r.label.padEnd(28)}${String(r.masterMs).padStart(9)}${String(r.firstPartMs).padStart(15)}${`${Math.round(r.partDelayP50)}/${Math.round(r.partDelayP95)}`.padStart(23)}${f1(r.speed).padStart(14)}${f1(r.cores).padStart(11)}`);
+      }
+      report.live = liveResults;
     }
-    console.log('\n' + JSON.stringify({ bench: 'hls', offline: results, live: liveResults }));
+    if (flags.only !== 'transcode' && GLASS_SECONDS > 0) {
+      const size = '854x480';
+      console.log(`\nGlass-to-glass through the platform: /live frame clock ${size} (WebRTC simulcast) → HLS bridge → hls.js on /watch?tier=hls, ${GLASS_SECONDS} s per mode`);
+      const glass = await runHlsGlassToGlass({ seconds: GLASS_SECONDS, warmup: 5, size, joins: 3 });
+      console.log('  mode                                   frame clock p50/p95 ms  PDT delay p50/p95 ms  first frame p50/max ms  level  (targets: LL p95 ≤ 2000, plain ≤ 8000, first frame ≤ 1500)');
+      for (const g of glass) {
+        const pair = (s: { p50: number; p95: number }): string => `${Math.round(s.p50)}/${Math.round(s.p95)}`;
+        console.log(`  ${g.label.padEnd(39)}${`${pair(g.delay)} (n=${g.delay.count})`.padStart(23)}${pair(g.pdtDelay).padStart(22)}${`${Math.round(g.firstFrame.p50)}/${Math.round(g.firstFrame.max)}`.padStart(24)}  ${g.level}`);
+      }
+      report.glass = glass;
+    }
+    console.log('\n' + JSON.stringify(report));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

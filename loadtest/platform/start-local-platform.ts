@@ -20,6 +20,8 @@ export async function startLocalPlatform(overrides: Parameters<typeof loadConfig
   const config = loadConfig(process.env, {
     PORT: '0',
     LOG_LEVEL: 'warn',
+    // ffmpeg per stream costs a core on this 2-core box: only callers that test HLS turn it on (HLS: '1').
+    HLS: '0',
     RTC_MIN_PORT: String(min),
     RTC_MAX_PORT: String(min + RTC_WINDOW_PORTS - 1),
     ...overrides,

@@ -31,6 +31,7 @@ export class HttpContext {
   readonly #res: HttpResponse;
   readonly #baseHeaders: Readonly<Record<string, string>>;
   #aborted = false;
+  #abortController: AbortController | undefined;
   #responded = false;
   #body: Promise<Buffer> | undefined;
   #failBody: ((err: Error) => void) | undefined;
@@ -48,6 +49,7 @@ export class HttpContext {
 
     res.onAborted(() => {
       this.#aborted = true;
+      this.#abortController?.abort();
       this.#failBody?.(new ServiceUnavailableError('client went away'));
     });
     // onData must be attached inside the route callback, or the first chunks are lost.
@@ -66,6 +68,13 @@ export class HttpContext {
 
   get aborted(): boolean {
     return this.#aborted;
+  }
+
+  /** Aborted when the client goes away: lets long-held work (blocking HLS reloads) stop waiting. */
+  get signal(): AbortSignal {
+    this.#abortController ??= new AbortController();
+    if (this.#aborted) this.#abortController.abort();
+    return this.#abortController.signal;
   }
 
   get responded(): boolean {
@@ -96,6 +105,8 @@ export class HttpContext {
       for (const [key, value] of Object.entries(headers)) res.writeHeader(key, value);
       // endWithoutBody() with no arguments is the only form that omits Content-Length, as 204/304 require.
       if ((status === 204 || status === 304) && !closeConnection) res.endWithoutBody();
+      // HEAD: the headers a GET would get, including its Content-Length, and no body.
+      else if (this.method === 'HEAD') res.endWithoutBody(byteLength(body), closeConnection);
       else res.end(body ?? '', closeConnection);
     });
   }
@@ -129,6 +140,11 @@ export class HttpContext {
     promise.catch(() => undefined);
     return promise;
   }
+}
+
+function byteLength(body: ResponseBody | undefined): number {
+  if (body === undefined) return 0;
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
 }
 
 function decodeParam(raw: string): string {

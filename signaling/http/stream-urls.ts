@@ -14,3 +14,9 @@ export function streamUrls(streamId: string, publicUrl: string | undefined): Str
   const id = encodeURIComponent(streamId);
   return { whip: `${base}/whip/${id}`, whep: `${base}/whep/${id}`, watch: `${base}/watch/${id}` };
 }
+
+/** The stream's LL-HLS multivariant playlist (served while the HLS tier is on). */
+export function hlsUrl(streamId: string, publicUrl: string | undefined): string {
+  const base = publicUrl ? publicUrl.replace(/\/+$/, '') : '';
+  return `${base}/hls/${encodeURIComponent(streamId)}/master.m3u8`;
+}

@@ -4,23 +4,25 @@
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors.ts';
-import { CreateStreamBody, StreamState, type CreatedStream } from '../protocol/messages.ts';
+import { CreateStreamBody, StreamState, type CreatedStream, type HlsStatus, type StreamDetails } from '../protocol/messages.ts';
 import type { StreamRegistry } from '../streams/StreamRegistry.ts';
 import { mediaTypeOf } from './content-type.ts';
 import { CORS_HEADERS, preflightHeaders } from './cors.ts';
 import type { HttpContext } from './HttpContext.ts';
 import { route } from './route.ts';
-import { streamUrls } from './stream-urls.ts';
+import { hlsUrl, streamUrls } from './stream-urls.ts';
 
 export interface StreamsRoutesDeps {
   readonly streams: StreamRegistry;
   readonly publicUrl: string | undefined;
+  /** The HLS tier, when on: adds `hls` to the create answer and to a stream's details. */
+  readonly hls?: { status(streamId: string): HlsStatus | null };
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
 export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps): void {
-  const { streams, publicUrl } = deps;
+  const { streams, publicUrl, hls } = deps;
 
   app.options('/api/*', route((ctx) => ctx.respond(204, preflightHeaders(['GET', 'POST'])), { headers: CORS_HEADERS }));
 
@@ -30,7 +32,12 @@ export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps
       async (ctx) => {
         const { title } = parseBody(ctx, await ctx.text());
         const record = streams.create(title);
-        const created: CreatedStream = { id: record.id, streamKey: record.streamKey, ...streamUrls(record.id, publicUrl) };
+        const created: CreatedStream = {
+          id: record.id,
+          streamKey: record.streamKey,
+          ...streamUrls(record.id, publicUrl),
+          ...(hls ? { hls: hlsUrl(record.id, publicUrl) } : {}),
+        };
         ctx.respond(201, { ...JSON_HEADERS, Location: `/api/streams/${record.id}` }, JSON.stringify(created));
       },
       { headers: CORS_HEADERS },
@@ -50,7 +57,15 @@ export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps
 
   app.get(
     '/api/streams/:id',
-    route((ctx) => ctx.respond(200, JSON_HEADERS, JSON.stringify(streams.info(ctx.params[0]!))), { params: 1, headers: CORS_HEADERS }),
+    route(
+      (ctx) => {
+        const id = ctx.params[0]!;
+        const info = streams.info(id);
+        const details: StreamDetails = hls ? { ...info, hls: hls.status(id) } : info;
+        ctx.respond(200, JSON_HEADERS, JSON.stringify(details));
+      },
+      { params: 1, headers: CORS_HEADERS },
+    ),
   );
 }
 

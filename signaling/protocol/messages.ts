@@ -35,6 +35,8 @@ export const WatchRequest = z.object({
   streamId: StreamId,
   sdp: Sdp,
   layer: LayerPreference.default('auto'),
+  /** Cluster node id to be served by (benchmarks, debugging); honoured only if that node can take the viewer. */
+  node: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
 });
 
 export const SetLayerRequest = z.object({
@@ -255,6 +257,17 @@ export const LayerMessage = z.object({
   preference: LayerPreference,
 });
 
+/**
+ * The server closed a media session the client did not stop: the node serving
+ * it died, its relay lost the stream, or the watchdog gave up. A viewer should
+ * re-watch at once (placement picks a live node) rather than wait for ICE to fail.
+ */
+export const SessionClosedMessage = z.object({
+  type: z.literal('sessionClosed'),
+  sessionId: SessionId,
+  reason: z.string(),
+});
+
 export const PongMessage = z.object({
   type: z.literal('pong'),
   reqId: RequestId,
@@ -372,6 +385,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
   ErrorMessage,
   StreamUpdateMessage,
   LayerMessage,
+  SessionClosedMessage,
   PongMessage,
   ChatJoinedMessage,
   ChatBatchMessage,
@@ -396,8 +410,45 @@ export const CreatedStream = z.object({
   whip: z.string(),
   whep: z.string(),
   watch: z.string(),
+  /** LL-HLS multivariant playlist; present while the platform's HLS tier is on. */
+  hls: z.string().optional(),
 });
 export type CreatedStream = z.infer<typeof CreatedStream>;
+
+/** The HLS tier of one stream, as `GET /api/streams/:id` reports it in `hls`. */
+export const HlsStatus = z.object({
+  /** Bridge state: idle, waiting-keyframe, starting, running, restarting, closed. */
+  state: z.string(),
+  /** The master playlist can be served. */
+  ready: z.boolean(),
+  /** Multivariant playlist URL. */
+  playlist: z.string(),
+  renditions: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.enum(['audio', 'video']),
+      /** Passed through from the publisher without re-encoding. */
+      copy: z.boolean(),
+      width: z.number().optional(),
+      height: z.number().optional(),
+      codec: z.string().optional(),
+      bitrate: z.number().optional(),
+    }),
+  ),
+  ffmpeg: z.object({
+    /** Real-time factor from ffmpeg's progress line (≥ 1 keeps up); null before the first one. */
+    speed: z.number().nullable(),
+    fps: z.number().nullable(),
+    restarts: z.number().int(),
+    errors: z.number().int(),
+    lastError: z.string().nullable(),
+  }),
+});
+export type HlsStatus = z.infer<typeof HlsStatus>;
+
+/** `GET /api/streams/:id` answer: the public state plus its HLS tier (null when it has none). */
+export const StreamDetails = StreamInfo.extend({ hls: HlsStatus.nullable().optional() });
+export type StreamDetails = z.infer<typeof StreamDetails>;
 
 /** `GET /api/streams` answer: live streams (or those named by `?state=`), newest first. */
 export const StreamList = z.array(StreamInfo);

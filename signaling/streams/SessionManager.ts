@@ -11,9 +11,10 @@ import type { LayerPreference } from '../protocol/messages.ts';
 import type { Sfu } from '../../sfu/Sfu.ts';
 import { MediaSession, type SessionOwner, type SessionRole, type SessionVia } from './MediaSession.ts';
 import { checkSdpOffer } from './sdp-offer.ts';
-import type { SfuRouter } from './sfu-types.ts';
+import type { SfuRouter, SfuTransport } from './sfu-types.ts';
 import { newSessionId } from './stream-secrets.ts';
 import type { StreamRegistry } from './StreamRegistry.ts';
+import type { ViewerPlacement } from './viewer-placement.ts';
 
 const logger = createLogger('signaling:SessionManager');
 
@@ -28,6 +29,12 @@ export interface SessionManagerOptions {
   readonly maxSessionsPerOwner?: number;
   /** Upper bound on all sessions; each holds UDP ports and SRTP state. */
   readonly maxSessions?: number;
+  /** WebRTC viewers per stream (open or negotiating); past it watch fails with 503 webrtc_full. */
+  readonly maxViewersPerStream?: number;
+  /** Where viewers turned away by maxViewersPerStream can watch instead (the HLS playlist), if anywhere. */
+  readonly overflowUrl?: (streamId: string) => string | undefined;
+  /** Cluster placement: where each viewer's peer connection is made (signaling/cluster). Without it, the local router. */
+  readonly placement?: ViewerPlacement;
 }
 
 export interface PublishParams {
@@ -44,6 +51,8 @@ export interface WatchParams {
   readonly layer: LayerPreference;
   readonly via: SessionVia;
   readonly owner?: SessionOwner;
+  /** A cluster node the client asked to be served by (benchmarks, debugging); placement may ignore it. */
+  readonly node?: string;
 }
 
 export interface SessionLookup {
@@ -67,6 +76,11 @@ export class SessionManager {
   readonly #connectTimeoutMs: number;
   readonly #maxSessionsPerOwner: number;
   readonly #maxSessions: number;
+  readonly #maxViewersPerStream: number;
+  readonly #overflowUrl: ((streamId: string) => string | undefined) | undefined;
+  readonly #placement: ViewerPlacement | undefined;
+  /** Viewer negotiations in flight per stream, counted against maxViewersPerStream. */
+  readonly #pendingViewers = new Map<string, number>();
   /** Negotiations in flight, counted against the limits like open sessions. */
   #pendingTotal = 0;
   readonly #pendingByOwner = new Map<SessionOwner, number>();
@@ -83,6 +97,9 @@ export class SessionManager {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#maxSessionsPerOwner = options.maxSessionsPerOwner ?? 8;
     this.#maxSessions = options.maxSessions ?? 5000;
+    this.#maxViewersPerStream = options.maxViewersPerStream ?? Infinity;
+    this.#overflowUrl = options.overflowUrl;
+    this.#placement = options.placement;
   }
 
   get size(): number {
@@ -148,19 +165,36 @@ export class SessionManager {
     this.#assertOpen();
     const stream = this.#streams.require(params.streamId);
     const router = this.#routers.get(stream.id);
-    if (stream.state !== 'live' || !router) throw notLive(stream.id, stream.state);
+    // In a cluster a live stream may have its publisher on another node: placement finds where to connect.
+    if (stream.state !== 'live' || (!router && !this.#placement)) throw notLive(stream.id, stream.state);
     const offer = checkSdpOffer(params.offerSdp);
-    const release = this.#reserve(params.owner);
-
-    let connected: Awaited<ReturnType<SfuRouter['connectViewer']>>;
+    const releaseSeat = this.#reserveViewerSeat(stream.id, stream.viewers);
+    let release: () => void;
     try {
-      connected = await router.connectViewer(params.offerSdp, { layer: params.layer });
+      release = this.#reserve(params.owner);
+    } catch (err) {
+      releaseSeat();
+      throw err;
+    }
+
+    let connected: { transport: SfuTransport; answerSdp: string };
+    let target: { readonly closed: boolean } | undefined = router;
+    try {
+      if (this.#placement) {
+        const placed = await this.#placement.place({ streamId: stream.id, local: router, hint: params.node });
+        target = placed;
+        connected = await placed.connectViewer(params.offerSdp, { layer: params.layer });
+      } else {
+        connected = await router!.connectViewer(params.offerSdp, { layer: params.layer });
+      }
     } finally {
       release();
+      releaseSeat();
     }
     const { transport, answerSdp } = connected;
     // The publisher may have left while the viewer negotiated.
-    if (this.#closed || params.owner?.closed || this.#routers.get(stream.id) !== router) {
+    const sourceGone = target === router ? this.#routers.get(stream.id) !== router : target?.closed !== false || transport.closed;
+    if (this.#closed || params.owner?.closed || sourceGone) {
       transport.close('requester gone');
       if (this.#closed) throw shuttingDown();
       if (params.owner?.closed) throw new ServiceUnavailableError('the connection that asked to watch has closed');
@@ -248,6 +282,28 @@ export class SessionManager {
       if (session.streamId === streamId && session.role === 'viewer') viewers++;
     }
     if (this.#streams.get(streamId)) this.#streams.setViewers(streamId, viewers);
+  }
+
+  /** Counts a viewer negotiation against the stream's WebRTC capacity until the returned release() is called. */
+  #reserveViewerSeat(streamId: string, openViewers: number): () => void {
+    const pending = this.#pendingViewers.get(streamId) ?? 0;
+    if (openViewers + pending >= this.#maxViewersPerStream) {
+      const url = this.#overflowUrl?.(streamId);
+      throw new ServiceUnavailableError(
+        `webrtc_full: the WebRTC tier of stream "${streamId}" is full (${this.#maxViewersPerStream} viewers); ` +
+          (url ? `watch it over HLS at ${url}` : 'try again later'),
+        'webrtc_full',
+      );
+    }
+    this.#pendingViewers.set(streamId, pending + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#pendingViewers.get(streamId) ?? 1) - 1;
+      if (left > 0) this.#pendingViewers.set(streamId, left);
+      else this.#pendingViewers.delete(streamId);
+    };
   }
 
   /** Counts a negotiation against the limits until the returned release() is called. */

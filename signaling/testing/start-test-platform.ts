@@ -14,7 +14,8 @@ function randomRtcPorts(): { RTC_MIN_PORT: string; RTC_MAX_PORT: string } {
   return { RTC_MIN_PORT: String(base), RTC_MAX_PORT: String(base + 99) };
 }
 
+/** HLS is off (no ffmpeg per stream) unless `env` turns it on with HLS: '1'. */
 export async function startTestPlatform(env: TestEnv = {}, options: PlatformOptions = {}): Promise<Platform> {
-  const config = loadConfig({}, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...randomRtcPorts(), ...env });
+  const config = loadConfig({}, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', HLS: '0', ...randomRtcPorts(), ...env });
   return startPlatform(config, options);
 }

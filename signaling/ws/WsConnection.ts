@@ -100,6 +100,17 @@ export class WsConnection implements SessionOwner {
     return true;
   }
 
+  /** Subscribes to a uWS topic (chat rooms); false when the socket is closed or already subscribed. */
+  subscribe(topic: string): boolean {
+    if (this.#closed) return false;
+    return this.#ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): boolean {
+    if (this.#closed) return false;
+    return this.#ws.unsubscribe(topic);
+  }
+
   get canFollowMore(): boolean {
     return this.#follows.size < this.#limits.maxFollows;
   }

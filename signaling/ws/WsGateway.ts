@@ -10,6 +10,8 @@
  *  - server shutdown: close 1001.
  */
 import uWS, { type TemplatedApp, type WebSocket } from 'uWebSockets.js';
+import type { ChatService } from '../chat/ChatService.ts';
+import type { DonationService } from '../chat/DonationService.ts';
 import { BadRequestError, TooManyRequestsError, toAppError } from '../errors.ts';
 import { decodeClientMessage } from '../protocol/codec.ts';
 import type { SessionManager } from '../streams/SessionManager.ts';
@@ -39,10 +41,18 @@ export class WsGateway {
   readonly #streams: StreamRegistry;
   readonly #fanout: StreamUpdateFanout;
   readonly #limits: WsConnectionLimits;
+  readonly #chat: ChatService;
+  readonly #donations: DonationService;
 
-  constructor(app: TemplatedApp, deps: { sessions: SessionManager; streams: StreamRegistry }, options: WsGatewayOptions) {
+  constructor(
+    app: TemplatedApp,
+    deps: { sessions: SessionManager; streams: StreamRegistry; chat: ChatService; donations: DonationService },
+    options: WsGatewayOptions,
+  ) {
     this.#sessions = deps.sessions;
     this.#streams = deps.streams;
+    this.#chat = deps.chat;
+    this.#donations = deps.donations;
     this.#limits = limitsFrom(options);
     this.#fanout = new StreamUpdateFanout(app, deps.streams, { coalesceMs: options.viewerUpdateCoalesceMs });
 
@@ -97,6 +107,7 @@ export class WsGateway {
     conn.markClosed();
     this.#connections.delete(conn);
     this.#sessions.closeOwnedBy(conn, 'socket closed');
+    this.#chat.disconnect(conn);
     conn.log.debug(`closed [code:${code}]`);
   }
 
@@ -142,6 +153,8 @@ export class WsGateway {
       conn,
       sessions: this.#sessions,
       streams: this.#streams,
+      chat: this.#chat,
+      donations: this.#donations,
       follow: (target, streamId) => {
         target.follow(streamId, streamTopic(streamId));
         const record = this.#streams.get(streamId);

@@ -3,6 +3,8 @@
  * type: adding a message to protocol/messages.ts without a handler here is a
  * compile error. Handlers throw AppErrors; the gateway turns them into error frames.
  */
+import type { ChatService } from '../chat/ChatService.ts';
+import type { DonationService } from '../chat/DonationService.ts';
 import { TooManyRequestsError } from '../errors.ts';
 import type { ClientMessage, ClientMessageOf, ClientMessageType } from '../protocol/messages.ts';
 import type { SessionManager } from '../streams/SessionManager.ts';
@@ -15,6 +17,8 @@ export interface HandlerContext {
   readonly streams: StreamRegistry;
   /** Subscribes the connection to a stream's updates and sends it the current state. */
   readonly follow: (conn: WsConnection, streamId: string) => void;
+  readonly chat: ChatService;
+  readonly donations: DonationService;
 }
 
 type Handler<T extends ClientMessageType> = (message: ClientMessageOf<T>, ctx: HandlerContext) => Promise<void> | void;
@@ -40,9 +44,14 @@ export const messageHandlers: { readonly [T in ClientMessageType]: Handler<T> } 
       layer: message.layer,
       via: 'ws',
       owner: ctx.conn,
+      node: message.node,
     });
     session.on('layerchange', (active) => {
       ctx.conn.send({ type: 'layer', sessionId: session.id, active, preference: session.layer });
+    });
+    // Tell the page when the server ends its session (e.g. the edge serving it died) so it re-watches at once.
+    session.once('close', (reason) => {
+      if (!ctx.conn.closed) ctx.conn.send({ type: 'sessionClosed', sessionId: session.id, reason });
     });
     ctx.conn.send({ type: 'answer', reqId: message.reqId, sessionId: session.id, sdp: answerSdp });
     // Viewers must see the stream end even if their transport closes without a clean signal.
@@ -71,6 +80,70 @@ export const messageHandlers: { readonly [T in ClientMessageType]: Handler<T> } 
 
   ping(message, ctx) {
     ctx.conn.send({ type: 'pong', reqId: message.reqId, t: message.t, serverTime: Date.now() });
+  },
+
+  chatJoin(message, ctx) {
+    ctx.conn.send(ctx.chat.join(ctx.conn, message));
+  },
+
+  chatLeave(message, ctx) {
+    ctx.chat.leave(ctx.conn, message.streamId);
+    ctx.conn.send({ type: 'ok', reqId: message.reqId });
+  },
+
+  chatSend(message, ctx) {
+    // Answered with chatAck once the message is stored and published (same event-loop turn).
+    ctx.chat.say(ctx.conn, message);
+  },
+
+  react(message, ctx) {
+    // No reply on success: reactions are high-rate and come back aggregated.
+    ctx.chat.react(ctx.conn, message);
+  },
+
+  chatModerate(message, ctx) {
+    ctx.chat.moderate(ctx.conn, message.streamId, message.action);
+    ctx.conn.send({ type: 'ok', reqId: message.reqId });
+  },
+
+  chatHistory(message, ctx) {
+    const page = ctx.chat.history(message.streamId, message.beforeSeq, message.limit);
+    ctx.conn.send({ type: 'chatHistoryPage', reqId: message.reqId, streamId: message.streamId, events: page.events, hasMore: page.hasMore });
+  },
+
+  async donate(message, ctx) {
+    const payer = ctx.chat.userIn(ctx.conn, message.streamId);
+    const result = await ctx.donations.record({
+      kind: 'donation',
+      streamId: message.streamId,
+      idempotencyKey: message.idempotencyKey,
+      amount: message.amount,
+      currency: message.currency,
+      userId: payer?.id ?? 'anonymous',
+      name: payer?.name ?? 'Anonymous',
+      message: message.message,
+      paymentToken: message.paymentToken,
+      streamTime: message.streamTime,
+    });
+    ctx.conn.send({ type: 'ledgerEntry', reqId: message.reqId, entry: result.entry, replayed: result.replayed });
+  },
+
+  async subscribe(message, ctx) {
+    const payer = ctx.chat.userIn(ctx.conn, message.streamId);
+    const result = await ctx.donations.record({
+      kind: 'sub',
+      streamId: message.streamId,
+      idempotencyKey: message.idempotencyKey,
+      amount: message.amount,
+      currency: message.currency,
+      userId: payer?.id ?? 'anonymous',
+      name: payer?.name ?? 'Anonymous',
+      tier: message.tier,
+      months: message.months,
+      paymentToken: message.paymentToken,
+      streamTime: message.streamTime,
+    });
+    ctx.conn.send({ type: 'ledgerEntry', reqId: message.reqId, entry: result.entry, replayed: result.replayed });
   },
 };
 

@@ -3,6 +3,9 @@
  * recvonly peer connection (non-trickle, H.264 preferred) when it is live,
  * switches simulcast layers, and reconnects with backoff when the socket or
  * the peer connection fails, or frames stop arriving, while the stream is live.
+ * It says when WebRTC is not going to work for this viewer ('unplayable': the
+ * server's WebRTC tier is full, or the media path failed twice) so the page can
+ * move to HLS; setMediaEnabled(false) then keeps following the stream without media.
  */
 import type { LayerPreference, StreamInfo } from '../../../signaling/protocol/messages.ts';
 import { backoffDelay } from '../net/backoff.ts';
@@ -23,6 +26,8 @@ export interface ViewerEvents extends Record<string, unknown[]> {
   media: [MediaStream];
   /** A watch attempt (offer → answer → connect) begins. */
   attempt: [number];
+  /** WebRTC will not play here: 'full' = the server's WebRTC tier is full (503 webrtc_full), 'failed' = the media path failed twice. */
+  unplayable: [reason: 'full' | 'failed', detail: string];
 }
 
 /** A peer connection 'disconnected' this long is treated as failed. */
@@ -30,6 +35,8 @@ const DISCONNECTED_GRACE_MS = 3000;
 /** No new decoded frame for this long while live means the media path is stuck. */
 const STALL_MS = 6000;
 const STALL_CHECK_MS = 1000;
+/** An attempt that shows no video this long after it began counts as unplayable. */
+const FIRST_VIDEO_MS = 6000;
 
 export class Viewer extends Emitter<ViewerEvents> {
   readonly streamId: string;
@@ -47,6 +54,10 @@ export class Viewer extends Emitter<ViewerEvents> {
   #stallTimer: ReturnType<typeof setInterval> | undefined;
   #lastFrames = 0;
   #lastFrameAt = 0;
+  #mediaEnabled = true;
+  /** Media failures since frames last flowed. */
+  #failures = 0;
+  #firstVideoTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #unsubscribe: Array<() => void> = [];
 
   constructor(signaling: SignalingClient, streamId: string) {
@@ -107,6 +118,29 @@ export class Viewer extends Emitter<ViewerEvents> {
     if (this.#sessionId) await this.#signaling.request({ type: 'setLayer', sessionId: this.#sessionId, layer: preference });
   }
 
+  /**
+   * Off: no peer connection (the page plays the stream some other way) while the stream
+   * state keeps being followed; state then mirrors the stream's. On: connect again if live.
+   */
+  setMediaEnabled(enabled: boolean): void {
+    if (this.#mediaEnabled === enabled || this.#closed) return;
+    this.#mediaEnabled = enabled;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    if (!enabled) {
+      this.#closePeer();
+      if (this.#info?.state === 'live') this.#setState('live', null);
+      return;
+    }
+    this.#failures = 0;
+    this.#attempt = 0;
+    if (this.#info?.state === 'live' && !this.#pc && !this.#connecting) void this.#watch();
+  }
+
+  get mediaEnabled(): boolean {
+    return this.#mediaEnabled;
+  }
+
   close(): void {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
@@ -126,6 +160,8 @@ export class Viewer extends Emitter<ViewerEvents> {
       this.#setState('ended', null);
     } else if (info.state === 'idle') {
       if (!this.#pc) this.#setState('waiting', null);
+    } else if (!this.#mediaEnabled) {
+      this.#setState('live', null);
     } else if (!this.#pc && !this.#connecting && this.#retryTimer === undefined) {
       void this.#watch();
     }
@@ -138,6 +174,10 @@ export class Viewer extends Emitter<ViewerEvents> {
     if (this.#state !== 'reconnecting') this.#setState('connecting', null);
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     this.#pc = pc;
+    clearTimeout(this.#firstVideoTimer);
+    this.#firstVideoTimer = setTimeout(() => {
+      if (pc === this.#pc && this.#info?.state === 'live') this.emit('unplayable', 'failed', `no video within ${FIRST_VIDEO_MS / 1000} s`);
+    }, FIRST_VIDEO_MS);
     pc.addEventListener('connectionstatechange', () => this.#onConnectionState(pc));
     const media = new MediaStream();
     pc.addEventListener('track', (e) => {
@@ -161,6 +201,10 @@ export class Viewer extends Emitter<ViewerEvents> {
       } else if (status === 400) {
         this.#closePeer();
         this.#setState('error', `the server cannot play to this browser: ${(err as Error).message}`);
+      } else if (err instanceof SignalingError && err.code === 'webrtc_full') {
+        this.#closePeer();
+        this.emit('unplayable', 'full', err.message);
+        this.#retry(err.message); // only if the page kept WebRTC on: the tier may free up
       } else {
         // 409 (publisher not connected yet), timeouts and dropped sockets: try again.
         this.#retry((err as Error).message);
@@ -180,9 +224,9 @@ export class Viewer extends Emitter<ViewerEvents> {
       this.#setState('live', null);
       this.#watchForStalls(pc);
     } else if (s === 'failed') {
-      this.#retry('the media connection failed');
+      this.#mediaFailed('the media connection failed');
     } else if (s === 'disconnected') {
-      this.#graceTimer = setTimeout(() => this.#retry('the media connection was lost'), DISCONNECTED_GRACE_MS);
+      this.#graceTimer = setTimeout(() => this.#mediaFailed('the media connection was lost'), DISCONNECTED_GRACE_MS);
     }
   }
 
@@ -200,13 +244,23 @@ export class Viewer extends Emitter<ViewerEvents> {
       if (frames !== this.#lastFrames) {
         this.#lastFrames = frames;
         this.#lastFrameAt = performance.now();
+        this.#failures = 0;
+        clearTimeout(this.#firstVideoTimer);
       } else if (performance.now() - this.#lastFrameAt > STALL_MS && this.#info?.state === 'live') {
-        this.#retry(`no video for ${STALL_MS / 1000} s`);
+        this.#mediaFailed(`no video for ${STALL_MS / 1000} s`);
       }
     }, STALL_CHECK_MS);
   }
 
+  /** A connection that failed or carried no video: the second one in a row makes WebRTC unplayable here. */
+  #mediaFailed(reason: string): void {
+    this.#failures++;
+    if (this.#failures >= 2) this.emit('unplayable', 'failed', `WebRTC failed twice (${reason})`);
+    this.#retry(reason);
+  }
+
   #retry(reason: string): void {
+    if (!this.#mediaEnabled) return;
     if (this.#closed || this.#state === 'ended' || this.#state === 'error' || this.#retryTimer !== undefined) return;
     this.#closePeer();
     if (this.#info?.state === 'idle') {
@@ -228,6 +282,7 @@ export class Viewer extends Emitter<ViewerEvents> {
 
   #closePeer(): void {
     clearTimeout(this.#graceTimer);
+    clearTimeout(this.#firstVideoTimer);
     clearInterval(this.#stallTimer);
     const pc = this.#pc;
     this.#pc = undefined;

@@ -16,6 +16,10 @@ export interface SignalingEvents extends Record<string, unknown[]> {
   open: [{ reconnected: boolean }];
   stream: [StreamInfo];
   layer: [ServerMessageOf<'layer'>];
+  /** Sequenced chat events of a joined room (see src/chat/ChatClient.ts). */
+  chat: [ServerMessageOf<'chat'>];
+  /** Aggregated reactions of a joined room. */
+  reactions: [ServerMessageOf<'reactions'>];
   /** An error frame that answers no request (e.g. a frame the server could not parse). */
   error: [SignalingError];
 }
@@ -33,7 +37,22 @@ export class SignalingError extends Error {
 }
 
 type RequestOf<T extends ClientMessageType> = Omit<Extract<ClientMessage, { type: T }>, 'reqId'>;
-export type ReplyOf<T extends ClientMessageType> = T extends 'publish' | 'watch' ? ServerMessageOf<'answer'> : T extends 'ping' ? ServerMessageOf<'pong'> : ServerMessageOf<'ok'>;
+export type ReplyOf<T extends ClientMessageType> = T extends 'publish' | 'watch'
+  ? ServerMessageOf<'answer'>
+  : T extends 'ping'
+    ? ServerMessageOf<'pong'>
+    : T extends keyof ChatReplies
+      ? ServerMessageOf<ChatReplies[T]>
+      : ServerMessageOf<'ok'>;
+
+/** Replies of the chat requests that are not a plain `ok`. */
+type ChatReplies = {
+  chatJoin: 'chatJoined';
+  chatSend: 'chatAck';
+  chatHistory: 'chatHistoryPage';
+  donate: 'ledgerEntry';
+  subscribe: 'ledgerEntry';
+};
 
 interface Pending {
   type: ClientMessageType;
@@ -120,6 +139,18 @@ export class SignalingClient extends Emitter<SignalingEvents> {
     });
   }
 
+  /**
+   * Sends a message that has no reply on success (reactions); false when the socket is not open.
+   * A failure comes back as an 'error' event.
+   */
+  notify<T extends ClientMessageType>(message: RequestOf<T> & { type: T }): boolean {
+    const socket = this.#socket;
+    if (this.#state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) return false;
+    const reqId = this.#nextReqId++ % 2 ** 31;
+    socket.send(encodeMessage({ ...message, reqId } as unknown as ClientMessage));
+    return true;
+  }
+
   /** Follows a stream's updates ('stream' events); kept across reconnects until unfollow(). */
   async follow(streamId: string): Promise<void> {
     this.#followed.add(streamId);
@@ -187,6 +218,12 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         return;
       case 'layer':
         this.emit('layer', msg);
+        return;
+      case 'chat':
+        this.emit('chat', msg);
+        return;
+      case 'reactions':
+        this.emit('reactions', msg);
         return;
       case 'error': {
         const err = new SignalingError(msg.status, msg.code, msg.message);

@@ -1,6 +1,6 @@
 /** The HTTP API the pages use (same origin), validated with the shared schemas. */
 import { z } from 'zod';
-import { CreatedStream, StreamInfo } from '../../../signaling/protocol/messages.ts';
+import { CreatedStream, StreamDetails, StreamInfo } from '../../../signaling/protocol/messages.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -49,6 +49,7 @@ export function listStreams(): Promise<StreamInfo[]> {
   return getJson('/api/streams', z.array(StreamInfo));
 }
 
-export function getStream(id: string): Promise<StreamInfo> {
-  return getJson(`/api/streams/${encodeURIComponent(id)}`, StreamInfo);
+/** One stream's state, with its HLS tier (`hls` is absent when the server runs without one). */
+export function getStream(id: string): Promise<StreamDetails> {
+  return getJson(`/api/streams/${encodeURIComponent(id)}`, StreamDetails);
 }

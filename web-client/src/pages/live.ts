@@ -4,6 +4,8 @@
  * Exposes window.__live for tests.
  */
 import type { CreatedStream } from '../../../signaling/protocol/messages.ts';
+import { mountChat, type MountedChat } from '../chat/mount-chat.ts';
+import { WallClockPlayhead } from '../chat/WallClockPlayhead.ts';
 import { describeMediaError } from '../media/camera.ts';
 import { LocalMedia, type ClockAudio } from '../media/LocalMedia.ts';
 import { outboundVideo, type OutboundLayer } from '../media/outbound-video-stats.ts';
@@ -65,6 +67,7 @@ const signaling = new SignalingClient(signalingUrl(location));
 let publisher: Publisher | null = null;
 let liveSince: number | null = null;
 let releaseScreen: (() => void) | null = null;
+let chat: MountedChat | null = null;
 
 function showError(message: string | null): void {
   hook.error = message;
@@ -144,6 +147,9 @@ async function goLive(): Promise<void> {
     const created = await createStream(ui.title.value.trim() || (media.kind === 'clock' ? 'Frame clock test' : 'Live from my phone'));
     hook.streamId = created.id;
     hook.viewers = 0;
+    // The streamer's chat: joined with the key (moderation, donation alerts); its playhead is "now".
+    chat?.close();
+    chat = mountChat({ signaling, streamId: created.id, slot: byId('chat-slot'), stage: ui.preview.parentElement!, playhead: new WallClockPlayhead(), streamKey: created.streamKey });
     const p = new Publisher(signaling, created, { video, audio: media.audioTrack });
     publisher = p;
     p.on('state', (state, detail) => {

@@ -1,0 +1,16 @@
+import { startTestPlatform } from '../../signaling/testing/start-test-platform.ts';
+import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
+import { goLiveWithClock } from '../../loadtest/browser/clock-pages.ts';
+const dataDir = process.argv[2] ?? '/tmp/vodx/data';
+const secs = Number(process.argv[3] ?? 12);
+const platform = await startTestPlatform({ HLS: '1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, { hls: { bridge: { ladder: [{ height: 180, bitrate: 300_000 }] } } });
+const browser = await launchChromium();
+const page = await browser.newPage();
+const live = await goLiveWithClock(page, platform.url, 20000);
+console.log('live', live.streamId);
+await new Promise((r) => setTimeout(r, secs * 1000));
+await page.click('#start');
+await new Promise((r) => setTimeout(r, 3000));
+console.log(JSON.stringify(platform.streams.info(live.streamId)));
+await browser.close();
+await platform.close();
