@@ -113,7 +113,10 @@ describe('Consumer forwarding', () => {
     const resent = lossy.dtls.rtp[3]!;
     assert.equal(resent.sequenceNumber, lost.sequenceNumber);
     assert.equal(resent.timestamp, lost.timestamp);
-    assert.equal(resent.payload, lost.payload);
+    assert.deepEqual(resent.payload, lost.payload);
+    // Same SRTP index as the first time, so the same key stream: identical ciphertext (the header's abs-send-time is new).
+    const ciphertext = (d: Buffer): Buffer => d.subarray(d.length - 16 - lost.payload.length, d.length - 16);
+    assert.deepEqual(ciphertext(lossy.dtls.datagrams[3]!), ciphertext(lossy.dtls.datagrams[1]!));
     assert.equal(lossy.consumer.stats.retransmits, 1);
     assert.equal(clean.dtls.rtp.length, 3, 'other viewers are not affected');
   });

@@ -8,17 +8,16 @@
  * Video starts, and switches layer, only at a keyframe of the target layer.
  *
  * werift's RTCRtpSender is used for signalling, SSRC and RTCP routing only;
- * packets go straight to the DTLS transport, so its per-packet clone and
- * extension rewrite (and its own, publisher-unaware sender reports) never run.
+ * packets are written here (rtp-header.ts) and leave through RtpEgress (own
+ * SRTP, straight to the socket), so werift's per-packet clone, extension
+ * rewrite and own publisher-unaware sender reports never run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  ExtensionProfiles,
   RtcpRrPacket,
   RtcpSenderInfo,
   RtcpSourceDescriptionPacket,
   RtcpSrPacket,
-  RtpHeader,
   SourceDescriptionChunk,
   SourceDescriptionItem,
   useAbsSendTime,
@@ -36,6 +35,8 @@ import { isKeyframeStart, keyframeCodecOf, type KeyframeCodec } from './keyframe
 import { chooseLayer, INITIAL_LAYER_STATE, type LayerChoiceState, type LayerPreference } from './layer-choice.ts';
 import { FORWARDED_EXTENSION_URIS } from './peer-config.ts';
 import type { MediaKind, Producer, ProducerConsumer, ProducerLayer, SenderReport } from './Producer.ts';
+import { writeRtpHeader, type HeaderExtension } from './rtp-header.ts';
+import { RtpEgress } from './RtpEgress.ts';
 import { TypedEmitter } from './TypedEmitter.ts';
 
 const logger = createLogger('sfu:Consumer');
@@ -81,6 +82,8 @@ const VIDEO_CACHE_SIZE = 512;
 const KEYFRAME_RETRY_MS = 400;
 /** After a switch, packets of the new layer older than the switch point are dropped for this many sequence numbers. */
 const SWITCH_GUARD_SPAN = 1000;
+/** Longest extension payload forwarded: RFC 8285 one-byte headers carry up to 16 bytes, two-byte ones 255. */
+const MAX_EXTENSION_BYTES = { oneByte: 16, twoByte: 255 } as const;
 
 export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerConsumer {
   readonly id = randomUUID();
@@ -89,20 +92,24 @@ export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerCo
   readonly #producer: Producer;
   readonly #cname: string;
   readonly #dtls: RTCDtlsTransport;
+  readonly #egress: RtpEgress;
+  readonly #payloadType: number;
   readonly #ssrc: number;
   readonly #clockRate: number;
   readonly #keyframeCodec: KeyframeCodec;
-  readonly #header: RtpHeader;
+  /** Scratch for the outgoing header; copied into each packet's own buffer by the egress. */
+  readonly #header: Buffer;
   readonly #log;
   readonly #unsubscribe: Array<() => void> = [];
 
   // Header extensions: producer id → viewer id, plus the ones written here.
   readonly #extMap = new Uint8Array(256);
   readonly #extSlots: Array<{ id: number; payload: Buffer } | undefined> = [];
-  readonly #extOut: Array<{ id: number; payload: Buffer }> = [];
-  readonly #midExt: { id: number; payload: Buffer } | undefined;
+  readonly #extOut: HeaderExtension[] = [];
+  readonly #midExt: HeaderExtension | undefined;
   readonly #absExt: { id: number; payload: Buffer } | undefined;
   readonly #twoByte: boolean;
+  readonly #maxExtensionBytes: number;
   readonly #retransmitAbs = Buffer.alloc(3);
 
   // Packet cache for NACK resends, indexed by output sequence number.
@@ -145,14 +152,14 @@ export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerCo
     this.kind = producer.kind;
     this.producerId = producer.id;
     this.#dtls = sender.dtlsTransport;
+    this.#egress = new RtpEgress(this.#dtls);
+    this.#payloadType = options.payloadType;
     this.#ssrc = sender.ssrc;
     this.#clockRate = producer.codec.clockRate;
     this.#keyframeCodec = keyframeCodecOf(producer.codec.mimeType);
     this.#preference = options.preference;
     this.#continuity = options.continuity;
     this.#log = logger.child(`stream:${options.streamId}`).child(`${this.kind}:${this.id.slice(0, 8)}`);
-
-    this.#header = new RtpHeader({ ssrc: this.#ssrc, payloadType: options.payloadType, extensions: this.#extOut });
 
     let maxId = 0;
     for (const [uri, producerId] of producer.extensionIds) {
@@ -168,7 +175,11 @@ export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerCo
     this.#absExt = absId !== undefined ? { id: absId, payload: Buffer.alloc(3) } : undefined;
     maxId = Math.max(maxId, midId ?? 0, absId ?? 0);
     // One-byte headers carry ids 1-14 with payloads up to 16 bytes (RFC 8285).
-    this.#twoByte = maxId > 14 || (this.#midExt?.payload.length ?? 0) > 16;
+    this.#twoByte = maxId > 14 || (this.#midExt?.payload.length ?? 0) > MAX_EXTENSION_BYTES.oneByte;
+    this.#maxExtensionBytes = this.#twoByte ? MAX_EXTENSION_BYTES.twoByte : MAX_EXTENSION_BYTES.oneByte;
+    // Fixed header, extension block header, mid, abs-send-time, every forwarded extension at its longest, padding.
+    const slots = this.#extSlots.filter((x) => x !== undefined).length;
+    this.#header = Buffer.alloc(12 + 4 + (2 + (this.#midExt?.payload.length ?? 0)) + (2 + 3) + slots * (2 + this.#maxExtensionBytes) + 3);
 
     const cacheSize = this.kind === 'video' ? VIDEO_CACHE_SIZE : 0;
     this.#cacheMask = cacheSize - 1;
@@ -416,10 +427,6 @@ export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerCo
 
   #send(packet: RtpPacket, outSeq: number, outTs: number, absSendTime: Buffer): void {
     if (this.#dtls.state !== 'connected') return;
-    const h = this.#header;
-    h.sequenceNumber = outSeq;
-    h.timestamp = outTs;
-    h.marker = packet.header.marker;
     const out = this.#extOut;
     out.length = 0;
     if (this.#midExt) out.push(this.#midExt);
@@ -431,16 +438,15 @@ export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerCo
     for (let i = 0; i < src.length; i++) {
       const ext = src[i]!;
       const viewerId = this.#extMap[ext.id]!;
-      if (viewerId === 0) continue;
+      if (viewerId === 0 || ext.payload.length > this.#maxExtensionBytes) continue;
       const slot = this.#extSlots[viewerId]!;
       slot.payload = ext.payload;
       out.push(slot);
     }
-    h.extensions = out;
-    h.extension = out.length > 0;
-    h.extensionProfile = this.#twoByte ? ExtensionProfiles.TwoByte : ExtensionProfiles.OneByte;
-    // SRTP protection runs synchronously inside sendRtp, so the shared header and scratch buffers are free on return.
-    void this.#dtls.sendRtp(packet.payload, h);
+    const header = this.#header;
+    const headerLength = writeRtpHeader(header, packet.header.marker, this.#payloadType, outSeq, outTs, this.#ssrc, out, out.length, this.#twoByte);
+    // The egress copies the header and protects into a buffer of its own, so the scratch is free on return.
+    this.#egress.send(header, headerLength, packet.payload);
   }
 
   #onNack(nack: GenericNack): void {

@@ -9,6 +9,9 @@ export function bootBanner(config: AppConfig, url: string, port: number): string
     `  Go live:              ${url}/live`,
     `  Watch:                ${url}/watch/<streamId>  (linked from the home page)`,
     `  WHIP/WHEP:            POST ${url}/api/streams {"title":"…"} returns the whip/whep URLs and the stream key`,
+    config.hls.enabled
+      ? `  LL-HLS:               ${url}/hls/<streamId>/master.m3u8  (ffmpeg ${config.hls.videoEncoder} ladder; WebRTC seats per stream: ${config.webrtcMaxViewers})`
+      : '  LL-HLS:               off (HLS=0); viewers watch over WebRTC only',
   ];
   const lanHost = config.rtc.announcedIp ?? lanIPv4Addresses()[0];
   const listensOnLan = config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1';

@@ -88,6 +88,21 @@ describe('PipeTransport', () => {
     assert.equal(ctx.b.stats.rtpIn, 0);
   });
 
+  test('an end that waits for its peer sends nothing until the peer speaks first', async () => {
+    ctx.a.connect(ctx.b.localTuple, { waitForPeer: true });
+    ctx.a.sendRtp(rtp(1));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(ctx.b.stats.droppedUnknownPeer, 0, 'b heard nothing before connecting');
+    const received: number[] = [];
+    ctx.b.on('rtp', (p) => received.push(p.header.sequenceNumber));
+    ctx.b.connect(ctx.a.localTuple); // b's keepalive reaches a, which may now send
+    await waitFor(() => ctx.a.stats.rtcpIn >= 1, 2000, 'a to hear b');
+    ctx.a.sendRtp(rtp(2));
+    await waitFor(() => received.length === 1, 2000, 'the packet sent after the peer spoke');
+    assert.deepEqual(received, [2]);
+    assert.equal(ctx.b.stats.droppedUnknownPeer, 0);
+  });
+
   test('close() sends BYE and the peer closes at once', async () => {
     ctx.a.connect(ctx.b.localTuple);
     ctx.b.connect(ctx.a.localTuple);

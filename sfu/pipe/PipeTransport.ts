@@ -89,6 +89,8 @@ export class PipeTransport extends TypedEmitter<PipeTransportEvents> {
     droppedMalformed: 0,
   };
   #remote: PipeTuple | undefined;
+  /** False until the peer is heard from, when connect() was asked to wait for it. */
+  #established = false;
   #lastHeardMs = 0;
   #lastDropLogMs = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -147,11 +149,17 @@ export class PipeTransport extends TypedEmitter<PipeTransportEvents> {
     return { ...this.#stats };
   }
 
-  /** Pins the peer. Until then every datagram is dropped. Can be called once. */
-  connect(remote: PipeTuple): void {
+  /**
+   * Pins the peer. Until then every datagram is dropped. Can be called once.
+   * With waitForPeer (the end that answers the control request) nothing is
+   * sent until the peer's first datagram arrives, so the first packets do not
+   * reach a socket that has not pinned this end yet.
+   */
+  connect(remote: PipeTuple, options: { waitForPeer?: boolean } = {}): void {
     if (this.#closed) throw new InvalidStateError('the pipe is closed', 'pipe_closed');
     if (this.#remote) throw new InvalidStateError('the pipe is already connected', 'pipe_connected');
     this.#remote = { ip: remote.ip, port: remote.port };
+    this.#established = !options.waitForPeer;
     this.#lastHeardMs = Date.now();
     this.#log.debug(`connect() [local:${this.localTuple.ip}:${this.localTuple.port}] [remote:${remote.ip}:${remote.port}]`);
     this.#sendKeepalive();
@@ -187,7 +195,7 @@ export class PipeTransport extends TypedEmitter<PipeTransportEvents> {
 
   #send(data: Buffer): boolean {
     const remote = this.#remote;
-    if (this.#closed || !remote) return false;
+    if (this.#closed || !remote || !this.#established) return false;
     this.#socket.send(data, remote.port, remote.ip);
     return true;
   }
@@ -209,6 +217,7 @@ export class PipeTransport extends TypedEmitter<PipeTransportEvents> {
       return;
     }
     this.#lastHeardMs = Date.now();
+    this.#established = true;
     if (isRtcp(data)) {
       this.#onRtcp(data);
       return;

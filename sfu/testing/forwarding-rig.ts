@@ -1,18 +1,23 @@
 /**
  * A Producer and Consumers wired to real werift tracks and senders, with the
- * DTLS transports replaced by recorders: what the SFU would encrypt and send is
- * captured instead. Lets the forwarding rules (rewrites, continuity, sender
- * reports, NACK, PLI) be checked packet by packet without a network.
+ * DTLS transports replaced by recorders: each viewer's datagrams, as the SFU
+ * SRTP-protects and sends them, are decrypted with werift's SRTP receiver and
+ * recorded. Lets the forwarding rules (rewrites, continuity, sender reports,
+ * NACK, PLI) be checked packet by packet without a network.
  */
+import { randomBytes } from 'node:crypto';
 import {
   MediaStreamTrack,
+  ProtectionProfileAeadAes128Gcm,
   RTCRtpSender,
   RtcpSenderInfo,
   RtcpSrPacket,
   RtpHeader,
   RtpPacket,
+  SrtpSession,
   type RtcpPacket,
 } from 'werift';
+import type { WeriftDtls } from '../RtpEgress.ts';
 import { Consumer } from '../Consumer.ts';
 import type { LayerPreference } from '../layer-choice.ts';
 import { Producer, type ProducerCodec } from '../Producer.ts';
@@ -27,14 +32,46 @@ export interface SentRtp {
   readonly payload: Buffer;
 }
 
-/** Stands in for werift's RTCDtlsTransport: records instead of encrypting and sending. */
-export class RecordingDtlsTransport {
+/**
+ * Stands in for werift's RTCDtlsTransport (the fields RtpEgress reads): DTLS
+ * keys of its own and a "socket" whose datagrams are decrypted by a werift SRTP
+ * receiver holding the other end's keys, then recorded. RTCP is recorded as is.
+ */
+export class RecordingDtlsTransport implements WeriftDtls {
   state: 'connected' | 'closed' = 'connected';
   readonly rtp: SentRtp[] = [];
   readonly rtcp: RtcpPacket[] = [];
+  /** Raw SRTP datagrams, in sending order. */
+  readonly datagrams: Buffer[] = [];
+  readonly srtp: SrtpSession;
+  readonly iceTransport: WeriftDtls['iceTransport'];
+  readonly #receiver: SrtpSession;
 
-  async sendRtp(payload: Buffer, header: RtpHeader): Promise<number> {
-    // The SFU reuses header and scratch buffers after this returns, so copy now (as SRTP would).
+  constructor() {
+    const key = randomBytes(16);
+    const salt = randomBytes(12);
+    const other = { key: randomBytes(16), salt: randomBytes(12) };
+    const profile = ProtectionProfileAeadAes128Gcm;
+    this.srtp = new SrtpSession({ keys: { localMasterKey: key, localMasterSalt: salt, remoteMasterKey: other.key, remoteMasterSalt: other.salt }, profile });
+    this.#receiver = new SrtpSession({ keys: { localMasterKey: other.key, localMasterSalt: other.salt, remoteMasterKey: key, remoteMasterSalt: salt }, profile });
+    const socket = { send: (datagram: Buffer): void => this.#record(datagram) };
+    this.iceTransport = {
+      connection: {
+        nominated: { protocol: { type: 'stun', transport: { socket, closed: false } }, remoteCandidate: { host: '127.0.0.1', port: 9 } },
+        canSendApplicationData: () => this.state === 'connected',
+        send: async (datagram: Buffer) => this.#record(datagram),
+      },
+    };
+  }
+
+  async sendRtcp(packets: RtcpPacket[]): Promise<void> {
+    this.rtcp.push(...packets);
+  }
+
+  #record(datagram: Buffer): void {
+    this.datagrams.push(datagram);
+    const packet = RtpPacket.deSerialize(this.#receiver.decrypt(datagram));
+    const { header } = packet;
     this.rtp.push({
       ssrc: header.ssrc,
       payloadType: header.payloadType,
@@ -42,13 +79,8 @@ export class RecordingDtlsTransport {
       timestamp: header.timestamp,
       marker: header.marker,
       extensions: header.extensions.map((e) => ({ id: e.id, payload: Buffer.from(e.payload) })),
-      payload,
+      payload: packet.payload,
     });
-    return payload.length;
-  }
-
-  async sendRtcp(packets: RtcpPacket[]): Promise<void> {
-    this.rtcp.push(...packets);
   }
 }
 

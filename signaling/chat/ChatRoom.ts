@@ -2,8 +2,9 @@
  * One stream's chat room and its single source of truth: every event (message, delete,
  * donation, sub, moderation change) gets the next seq here, is appended to the stored log
  * and the bounded history, then fanned out through the room's uWebSockets.js topic, so every
- * member receives the same events in the same order. Events sequenced in one event-loop turn
- * leave as one batch: one transaction, one frame serialized once for all members.
+ * member receives the same events in the same order. Events sequenced close together leave
+ * as one batch (one event-loop turn, at most batchIntervalMs): one transaction, one frame
+ * serialized once for all members.
  * Reactions are not sequenced; they are counted per window and published once per window.
  */
 import { NotFoundError } from '../errors.ts';
@@ -51,6 +52,12 @@ export interface ChatRoomOptions {
   readonly roomMessageBurst: number;
   /** Largest number of events in one published frame. */
   readonly maxBatchEvents: number;
+  /**
+   * Least time between two published batches. A quiet room publishes at once; a busy one
+   * gathers what arrives within this window into one frame, so the per-member send cost is
+   * paid per batch, not per message (at most this much added delay).
+   */
+  readonly batchIntervalMs: number;
 }
 
 /** Sends frames to every subscriber of a topic (uWS app.publish). */
@@ -82,6 +89,7 @@ export class ChatRoom {
   #pending: ChatEvent[] = [];
   #acks: PendingAck[] = [];
   #flushScheduled = false;
+  #lastFlushAt = Number.NEGATIVE_INFINITY;
   #reactionTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -211,6 +219,7 @@ export class ChatRoom {
     this.#flushScheduled = false;
     const events = this.#pending;
     if (events.length === 0) return;
+    this.#lastFlushAt = performance.now();
     const acks = this.#acks;
     this.#pending = [];
     this.#acks = [];
@@ -243,7 +252,9 @@ export class ChatRoom {
     this.#pending.push({ ...event, seq, at: Date.now() } as ChatEvent);
     if (!this.#flushScheduled && !this.#closed) {
       this.#flushScheduled = true;
-      setImmediate(() => this.flush());
+      const wait = this.#lastFlushAt + this.#options.batchIntervalMs - performance.now();
+      if (wait <= 0) setImmediate(() => this.flush());
+      else setTimeout(() => this.flush(), wait);
     }
     if (this.#closed) this.flush();
     return seq;

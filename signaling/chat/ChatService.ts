@@ -36,6 +36,7 @@ export const DEFAULT_CHAT_LIMITS: ChatLimits = Object.freeze({
   historySize: 1000,
   reactionWindowMs: 250,
   maxBatchEvents: 256,
+  batchIntervalMs: 10,
   maxRoomsPerConnection: 8,
   idleRoomUnloadMs: 60_000,
 });

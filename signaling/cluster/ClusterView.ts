@@ -7,14 +7,18 @@
  */
 import type { NodeRecord } from './node-record.ts';
 
-/** A node evicted locally stays out of placement this long unless it heartbeats as a new process. */
+/**
+ * A node evicted locally stays out of placement until the registry has shown
+ * it gone and then back (it beats again: frozen, partitioned, restarted), and
+ * at most this long (a dead node's record has expired by then).
+ */
 const EVICTION_MS = 15_000;
 
 export class ClusterView {
   #nodes: NodeRecord[] = [];
   #refreshedAt = 0;
   readonly #staleAfterMs: number;
-  readonly #evicted = new Map<string, { at: number; startedAt: number }>();
+  readonly #evicted = new Map<string, { at: number; startedAt: number; seenAbsent: boolean }>();
   readonly #placedSince = new Map<string, number>();
 
   /** @param staleAfterMs a view older than this is not trusted for placement (the registry is unreachable). */
@@ -32,7 +36,11 @@ export class ClusterView {
     this.#refreshedAt = Date.now();
     this.#placedSince.clear();
     const now = Date.now();
-    for (const [id, e] of this.#evicted) if (now - e.at > EVICTION_MS) this.#evicted.delete(id);
+    for (const [id, e] of this.#evicted) {
+      const present = nodes.some((n) => n.id === id);
+      if (!present) e.seenAbsent = true;
+      if (now - e.at > EVICTION_MS || (present && e.seenAbsent)) this.#evicted.delete(id);
+    }
   }
 
   /** Live nodes, with viewers placed since the last refresh added to their load. */
@@ -60,6 +68,6 @@ export class ClusterView {
   /** Takes a node out of placement now (its link dropped: it crashed or is cut off). */
   evict(id: string): void {
     const node = this.#nodes.find((n) => n.id === id);
-    this.#evicted.set(id, { at: Date.now(), startedAt: node?.startedAt ?? 0 });
+    this.#evicted.set(id, { at: Date.now(), startedAt: node?.startedAt ?? 0, seenAbsent: false });
   }
 }

@@ -57,7 +57,8 @@ export class PipeHub {
     });
     let sender: PipeSender;
     try {
-      transport.connect(request.tuple);
+      // The caller speaks first (it learns our port from the answer), so we send only once we hear it.
+      transport.connect(request.tuple, { waitForPeer: true });
       sender = new PipeSender(router, transport);
     } catch (err) {
       transport.close('pipe setup failed');

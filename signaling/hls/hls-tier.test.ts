@@ -19,6 +19,7 @@ import { checkMediaPlaylist, parseMasterPlaylist, parseMediaPlaylist, type Parse
 import { probeMedia } from '../../hls-bridge/testing/probe-media.ts';
 import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
 import { installNameShim } from '../../loadtest/browser/prepare-page.ts';
+import { waitForLive } from '../../loadtest/browser/clock-pages.ts';
 import { publishFakeCamera, type WhipPublication } from '../../loadtest/browser/whip-publisher.ts';
 import { buildWebClient } from '../../web-client/build.ts';
 import type { Platform } from '../platform.ts';
@@ -307,6 +308,43 @@ describe('HLS tier with a real WebRTC publisher', { timeout: 180_000 }, () => {
     assert.equal(status.ffmpeg.restarts, 1);
   });
 
+  test('a viewer whose WebRTC media path cannot form moves to HLS by itself, says why, and frees its WebRTC seat', async () => {
+    const context = await ctx.browser.newContext();
+    try {
+      const page = await context.newPage();
+      // As behind a firewall that drops the media: neither side learns the other's ICE candidates
+      // (stripped from the offer sent and the answer applied), so no connectivity check ever runs.
+      await page.addInitScript(`{
+        const strip = (sdp) => sdp.replace(/a=candidate:[^\\r\\n]*\\r?\\n/g, '');
+        const proto = RTCPeerConnection.prototype;
+        const apply = proto.setRemoteDescription;
+        proto.setRemoteDescription = function (d) {
+          return apply.call(this, d && d.sdp ? { type: d.type, sdp: strip(d.sdp) } : d);
+        };
+        const local = Object.getOwnPropertyDescriptor(proto, 'localDescription');
+        Object.defineProperty(proto, 'localDescription', {
+          get() {
+            const d = local.get.call(this);
+            return d && { type: d.type, sdp: strip(d.sdp) };
+          },
+        });
+      }`);
+      await page.goto(`${ctx.platform.url}/watch/${ctx.stream.id}`);
+      await installNameShim(page);
+      const s = await waitForFrames(page, 0, 30, 25_000);
+      assert.equal(s.tier, 'hls');
+      assert.match(s.note, /WebRTC could not play here \(no video within 6 s\)/);
+      // The abandoned WebRTC session was stopped, not left to its connect timeout.
+      const deadline = Date.now() + 5000;
+      while (ctx.platform.streams.get(ctx.stream.id)!.viewers > 0) {
+        assert.ok(Date.now() < deadline, 'the WebRTC viewer session was not stopped within 5 s');
+        await sleep(100);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   test('past WEBRTC_MAX_VIEWERS WHEP answers 503 webrtc_full and the watch page moves to HLS, saying why', async () => {
     const peer = await BrowserPeer.open(ctx.browser, ctx.platform.url);
     try {
@@ -359,5 +397,24 @@ describe('HLS tier with a real WebRTC publisher', { timeout: 180_000 }, () => {
     assert.equal(details.state, 'ended');
     assert.equal(details.hls?.state, 'closed');
     assert.ok(existsSync(path.join(ctx.dir, 'hls', ctx.stream.id, '480p')), 'archive kept under DATA_DIR/hls/<id>/');
+  });
+
+  test('a simulcast publisher (the /live page over /ws) feeds the bridge its top layer', async () => {
+    const page = await (await ctx.browser.newContext()).newPage();
+    await page.goto(`${ctx.platform.url}/live?source=clock&size=854x480`);
+    await page.waitForFunction(() => (document.getElementById('preview') as HTMLVideoElement | null)?.srcObject != null, undefined, { timeout: 20_000 });
+    await page.fill('#title', 'simulcast to HLS');
+    await page.click('#start');
+    const { streamId } = await waitForLive(page, 20_000);
+    // 854x480 is sent as two layers (427x240 and 854x480): only the top one may reach the ladder.
+    const deadline = Date.now() + 20_000;
+    let renditions: { name: string; copy: boolean; width?: number; height?: number }[] = [];
+    while (!renditions.some((r) => r.name === '480p' && r.copy && r.width === 854)) {
+      assert.ok(Date.now() < deadline, `no 854x480 pass-through rendition within 20 s: ${JSON.stringify(renditions)}`);
+      await sleep(250);
+      renditions = ctx.platform.hls!.status(streamId)?.renditions ?? [];
+    }
+    assert.ok(renditions.some((r) => r.name === '360p' && !r.copy), JSON.stringify(renditions));
+    await page.close();
   });
 });

@@ -29,7 +29,9 @@ export function registerWhepRoutes(app: TemplatedApp, deps: { readonly sessions:
       const layer = LayerPreference.safeParse(ctx.queryParam('layer') ?? 'auto');
       if (!layer.success) throw new BadRequestError(`layer must be one of ${LayerPreference.options.join(', ')}`);
       const streamId = ctx.params[0]!;
-      const { session, answerSdp } = await sessions.watch({ streamId, offerSdp: await ctx.text(), layer: layer.data, via: 'whep' });
+      // ?node= asks a cluster to serve this viewer from that node (benchmarks, debugging); placement may ignore it.
+      const node = ctx.queryParam('node');
+      const { session, answerSdp } = await sessions.watch({ streamId, offerSdp: await ctx.text(), layer: layer.data, via: 'whep', ...(node ? { node } : {}) });
       if (ctx.aborted) {
         // Nobody will apply this answer; do not leave a session (or a live stream) waiting for the connect timeout.
         session.close('client went away before the answer');

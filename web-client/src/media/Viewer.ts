@@ -59,11 +59,14 @@ export class Viewer extends Emitter<ViewerEvents> {
   #failures = 0;
   #firstVideoTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #unsubscribe: Array<() => void> = [];
+  /** Cluster node to ask to be served by (?node= on the page; benchmarks). */
+  readonly #node: string | undefined;
 
-  constructor(signaling: SignalingClient, streamId: string) {
+  constructor(signaling: SignalingClient, streamId: string, options: { node?: string } = {}) {
     super();
     this.#signaling = signaling;
     this.streamId = streamId;
+    this.#node = options.node;
   }
 
   get state(): ViewerState {
@@ -87,6 +90,10 @@ export class Viewer extends Emitter<ViewerEvents> {
       this.#signaling.on('stream', (info) => this.#onStreamInfo(info)),
       this.#signaling.on('layer', (msg) => {
         if (msg.sessionId === this.#sessionId) this.emit('layer', msg.active, msg.preference);
+      }),
+      // The node serving our media is gone (or dropped the session): re-place now instead of waiting for ICE to time out.
+      this.#signaling.on('sessionClosed', (msg) => {
+        if (msg.sessionId === this.#sessionId) this.#retry(`the server closed the session (${msg.reason})`);
       }),
       this.#signaling.on('open', ({ reconnected }) => {
         // The server closes a socket's sessions with it: a session from before the drop is gone.
@@ -188,7 +195,7 @@ export class Viewer extends Emitter<ViewerEvents> {
     preferCodec(pc.addTransceiver('video', { direction: 'recvonly' }), 'recv');
     try {
       const sdp = await createNonTrickleOffer(pc);
-      const answer = await this.#signaling.request({ type: 'watch', streamId: this.streamId, sdp, layer: this.#preference });
+      const answer = await this.#signaling.request({ type: 'watch', streamId: this.streamId, sdp, layer: this.#preference, ...(this.#node ? { node: this.#node } : {}) });
       if (this.#pc !== pc) return;
       this.#sessionId = answer.sessionId;
       await applyAnswer(pc, answer.sdp);
@@ -285,8 +292,11 @@ export class Viewer extends Emitter<ViewerEvents> {
     clearTimeout(this.#firstVideoTimer);
     clearInterval(this.#stallTimer);
     const pc = this.#pc;
+    const sessionId = this.#sessionId;
     this.#pc = undefined;
     this.#sessionId = null;
+    // Frees the server's session (and its WebRTC seat) now rather than at its connect or ICE timeout.
+    if (sessionId) this.#signaling.request({ type: 'stop', sessionId }).catch(() => undefined);
     if (pc) {
       pc.close();
       this.emit('connection', 'closed'); // close() fires no connectionstatechange

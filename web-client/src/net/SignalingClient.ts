@@ -16,6 +16,8 @@ export interface SignalingEvents extends Record<string, unknown[]> {
   open: [{ reconnected: boolean }];
   stream: [StreamInfo];
   layer: [ServerMessageOf<'layer'>];
+  /** The server closed one of this socket's media sessions (e.g. the node serving it died). */
+  sessionClosed: [ServerMessageOf<'sessionClosed'>];
   /** Sequenced chat events of a joined room (see src/chat/ChatClient.ts). */
   chat: [ServerMessageOf<'chat'>];
   /** Aggregated reactions of a joined room. */
@@ -218,6 +220,9 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         return;
       case 'layer':
         this.emit('layer', msg);
+        return;
+      case 'sessionClosed':
+        this.emit('sessionClosed', msg);
         return;
       case 'chat':
         this.emit('chat', msg);

@@ -11,6 +11,7 @@ import { mountChat } from '../chat/mount-chat.ts';
 import { SwitchingPlayhead } from '../chat/SwitchingPlayhead.ts';
 import { WebRtcPlayhead } from '../chat/WebRtcPlayhead.ts';
 import { ClockReader } from '../frame-clock/ClockReader.ts';
+import { DelayReporter } from '../media/DelayReporter.ts';
 import { inboundVideoStats, type InboundVideoStats } from '../media/inbound-video-stats.ts';
 import { TierSwitch, type WatchTier } from '../media/TierSwitch.ts';
 import { Viewer, type ViewerState } from '../media/Viewer.ts';
@@ -144,7 +145,9 @@ if (!streamId) {
 }
 
 function startWatching(id: string): void {
-  const viewer = new Viewer(signaling, id);
+  // ?node= asks a cluster to serve this page from that node (benchmarks compare hops with it).
+  const viewer = new Viewer(signaling, id, { node: new URLSearchParams(location.search).get('node') ?? undefined });
+  const reporter = new DelayReporter(id);
   let stats: InboundVideoStats | null = null;
   // ?ll=0 plays HLS without low-latency parts (plain HLS), for comparisons.
   const lowLatency = new URLSearchParams(location.search).get('ll') !== '0';
@@ -199,10 +202,14 @@ function startWatching(id: string): void {
       hook.framesPresented++;
       hook.videoWidth = metadata.width;
       hook.videoHeight = metadata.height;
-      if (hook.firstFrameMs === null && watchStartedAt !== null) hook.firstFrameMs = Math.round(performance.now() - watchStartedAt);
+      if (hook.firstFrameMs === null && watchStartedAt !== null) {
+        hook.firstFrameMs = Math.round(performance.now() - watchStartedAt);
+        reporter.firstFrame(hook.firstFrameMs);
+      }
     },
     onSample: (sample) => {
       delays.push(Math.round(sample.delayMs * 10) / 10);
+      reporter.delay(Math.round(sample.delayMs));
       hook.clockFrames++;
       hook.lastDelay = delays.last;
     },
@@ -258,6 +265,7 @@ function startWatching(id: string): void {
 
   signaling.connect();
   viewer.start();
+  reporter.start();
   getStream(id)
     .then((info) => {
       viewer.seed(info);
