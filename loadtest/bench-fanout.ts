@@ -5,12 +5,14 @@
  * light werift viewers in child processes watch through WHEP, N = 10, 50, 100, 200 by default.
  * Per step: ramp up, settle, then measure this process's CPU time over a window against the RTP
  * packets the viewers received in it → server CPU µs per forwarded packet. Beside each step, the
- * floor: a child process that only SRTP-protects (AES-128-CM + HMAC-SHA1-80) and sends the same
- * packets to UDP sinks at the same pace. Prints figures against the issue's targets (≥ 1,000
+ * floor: a child process that only SRTP-protects (the SFU's own protector, AEAD_AES_128_GCM as the
+ * viewers negotiate) and sends the same number of packets, of the step's measured average size,
+ * to UDP sinks at the same pace. Prints figures against the issue's targets (≥ 1,000
  * viewer streams per core at 1 Mbps, within 3× the floor); writes JSON to loadtest/reports/.
  *
  * Flags: --steps 10,50,100,200  --seconds 15 (window per step)  --settle 3  --warmup 4
- *        --floor-seconds 8  --floor-bytes 1100  --baseline-seconds 5
+ *        --floor-seconds 8  --floor-bytes auto (the step's average RTP packet size) or a size in bytes
+ *        --baseline-seconds 5
  *        --processes <viewer processes per step; default 1 per 100 viewers>  --codec H264|VP8
  */
 import { parseArgs } from 'node:util';
@@ -40,7 +42,8 @@ interface Flags {
   readonly settle: number;
   readonly warmup: number;
   readonly floorSeconds: number;
-  readonly floorBytes: number;
+  /** Floor packet size; undefined: each step's measured average. */
+  readonly floorBytes: number | undefined;
   readonly baselineSeconds: number;
   readonly processes: number | undefined;
   readonly codec: 'H264' | 'VP8' | undefined;
@@ -80,7 +83,7 @@ function parseFlags(): Flags {
       settle: { type: 'string', default: '3' },
       warmup: { type: 'string', default: '4' },
       'floor-seconds': { type: 'string', default: '8' },
-      'floor-bytes': { type: 'string', default: '1100' },
+      'floor-bytes': { type: 'string', default: 'auto' },
       'baseline-seconds': { type: 'string', default: '5' },
       processes: { type: 'string' },
       codec: { type: 'string' },
@@ -100,7 +103,7 @@ function parseFlags(): Flags {
     settle: num('settle', values.settle, 0, 60),
     warmup: num('warmup', values.warmup, 0, 120),
     floorSeconds: num('floor-seconds', values['floor-seconds'], 1, 120),
-    floorBytes: num('floor-bytes', values['floor-bytes'], 100, 1400),
+    floorBytes: values['floor-bytes'] === 'auto' ? undefined : num('floor-bytes', values['floor-bytes'], 100, 1400),
     baselineSeconds: num('baseline-seconds', values['baseline-seconds'], 1, 60),
     processes: values.processes === undefined ? undefined : num('processes', values.processes, 1, 16),
     codec,
@@ -202,12 +205,14 @@ async function runStep(
   const usPerPacket = server.processCpuUs / packets;
   const usNet = (server.processCpuUs - (ingestUsPerSecond * server.wallMs) / 1000) / packets;
 
-  console.log(`  measuring the floor: ${viewers} sinks at ${fmt(perViewerPps, 0)} pkt/s each`);
+  // Like with like: the floor protects packets of the size the viewers actually received (video and audio mixed).
+  const floorBytes = flags.floorBytes ?? Math.min(1400, Math.max(100, Math.round(packets ? bytes / packets : 1_100)));
+  console.log(`  measuring the floor: ${viewers} sinks at ${fmt(perViewerPps, 0)} pkt/s each, ${floorBytes}-byte packets`);
   const floor = await runSrtpFloor({
     sinks: viewers,
     incomingPacketsPerSecond: Math.max(1, perViewerPps),
     durationMs: flags.floorSeconds * 1000,
-    packetBytes: flags.floorBytes,
+    packetBytes: floorBytes,
   });
   const num = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
   return {
@@ -280,7 +285,8 @@ function printResults(baseline: CpuWindow, basePub: StepResult['publisher'], ste
       rows,
     ),
   );
-  console.log(`\n  ok = viewers connected at the end of the window; floor = SRTP-protect + send of ${steps[0]?.floor.packetBytes ?? '?'}-byte packets.`);
+  const floorSizes = [...new Set(steps.map((s) => s.floor.packetBytes))].join('/');
+  console.log(`\n  ok = viewers connected at the end of the window; floor = SRTP-protect (AEAD_AES_128_GCM) + send of ${floorSizes || '?'}-byte packets.`);
   console.log(`  µs/pkt = server CPU in the window / packets the viewers received; net = minus the publisher-only (ingest) CPU rate.`);
   console.log(`  v/core@1M = 1e6 / (µs/pkt × ${PACKETS_PER_SECOND_AT_1MBPS} pkt/s): viewers one core could serve at 1 Mbps.`);
   if (steps.some((s) => s.lossPct > 1)) console.log(`  Loss above 1% means the viewers (or the box) could not keep up: µs/pkt of those steps is overstated.`);

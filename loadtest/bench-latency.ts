@@ -7,15 +7,23 @@
  * (default 30); then --joins viewers (default 5) join one after another to sample time to first
  * frame. Prints p50/p95/max against the targets (p95 ≤ 250 ms, first frame ≤ 500 ms) and writes
  * JSON to loadtest/reports/.
+ * Then the floor: the same pattern browser-to-browser without the server (floor/run-latency-floor.ts).
+ * Chromium's lip sync delays the clock video behind the tone's audio path by some 40–60 ms within
+ * ~20 s even there, so delay rising that far over a run is not the server's; the server's event-loop
+ * delay is printed too, since stalls make audio bursty and lip sync then delays video further.
  *
  * Flags: --duration 30  --warmup 3  --joins 5  --join-gap 1 (s between joins)
+ *        --floor-seconds <default: --duration; 0 skips the floor>
  */
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { launchChromium } from './browser/launch-chromium.ts';
 import { goLiveWithClock, readLiveState, readTappedDelays, readWatchState, tapDelays, waitForFirstFrame } from './browser/clock-pages.ts';
 import { buildWebClient } from '../web-client/build.ts';
+import { runLatencyFloor } from './floor/run-latency-floor.ts';
 import { startLocalPlatform } from './platform/start-local-platform.ts';
 import { Teardown } from './process/Teardown.ts';
 import { summarize, type Summary } from './stats/percentiles.ts';
@@ -30,6 +38,7 @@ interface Flags {
   readonly warmup: number;
   readonly joins: number;
   readonly joinGap: number;
+  readonly floorSeconds: number;
 }
 
 function parseFlags(): Flags {
@@ -39,6 +48,7 @@ function parseFlags(): Flags {
       warmup: { type: 'string', default: '3' },
       joins: { type: 'string', default: '5' },
       'join-gap': { type: 'string', default: '1' },
+      'floor-seconds': { type: 'string' },
     },
   });
   const num = (name: string, v: string | undefined, min: number, max: number): number => {
@@ -51,13 +61,14 @@ function parseFlags(): Flags {
     warmup: num('warmup', values.warmup, 0, 60),
     joins: num('joins', values.joins, 0, 20),
     joinGap: num('join-gap', values['join-gap'], 0, 30),
+    floorSeconds: values['floor-seconds'] === undefined ? num('duration', values.duration, 1, 600) : num('floor-seconds', values['floor-seconds'], 0, 600),
   };
 }
 
 async function main(): Promise<void> {
   const flags = parseFlags();
   const teardown = new Teardown();
-  const boundMs = 120_000 + (flags.warmup + flags.duration + flags.joins * (flags.joinGap + 15)) * 1000;
+  const boundMs = 120_000 + (2 * flags.warmup + flags.duration + flags.floorSeconds + flags.joins * (flags.joinGap + 15)) * 1000;
   teardown.boundTotalTime(boundMs, 'bench:latency');
   try {
     await buildWebClient({ quiet: true });
@@ -77,7 +88,11 @@ async function main(): Promise<void> {
     const first = await waitForFirstFrame(viewer, 15_000);
     await sleep(flags.warmup * 1000);
 
+    const eventLoop = monitorEventLoopDelay({ resolution: 10 });
+    eventLoop.enable();
     const delays = await collectDelays(viewer, flags.duration * 1000);
+    eventLoop.disable();
+    const server = { eventLoopP99Ms: eventLoop.percentile(99) / 1e6, eventLoopMaxMs: eventLoop.max / 1e6, loadAverage1m: loadavg()[0]! };
     const end = await readWatchState(viewer);
     const delay = summarize(delays);
     const trend = sliceMedians(delays, Math.max(1, Math.round(flags.duration / 10)));
@@ -98,7 +113,18 @@ async function main(): Promise<void> {
     for (const p of joinPages) await p.close();
     const firstFrame = summarize(firstFrames);
 
-    printResults(delay, firstFrame, liveEnd.viewers, trend);
+    let floorDelays: number[] = [];
+    if (flags.floorSeconds > 0) {
+      // Stop the stream first so the floor has the machine to itself.
+      await publisher.close();
+      await viewerContext.close();
+      console.log(`\nfloor: the same pattern browser-to-browser, no server, ${flags.floorSeconds} s after a ${flags.warmup} s warm-up`);
+      floorDelays = await runLatencyFloor({ browser, durationMs: flags.floorSeconds * 1000, warmupMs: flags.warmup * 1000 });
+    }
+    const floor = summarize(floorDelays);
+    const floorTrend = sliceMedians(floorDelays, Math.max(1, Math.round(flags.floorSeconds / 10)));
+
+    printResults(delay, firstFrame, liveEnd.viewers, trend, { floor, floorTrend, server });
     const path = await writeReport('latency', {
       flags,
       targets: { p95DelayMs: TARGET_P95_MS, firstFrameMs: TARGET_FIRST_FRAME_MS },
@@ -106,6 +132,8 @@ async function main(): Promise<void> {
       video: { width: end.videoWidth, height: end.videoHeight, activeLayer: end.activeLayer ?? null, framesPresented: end.framesPresented },
       delayMs: delay,
       delayP50Trend: trend,
+      server,
+      floor: { delayMs: floor, delayP50Trend: floorTrend },
       firstFrameMs: { ...firstFrame, samples: firstFrames },
       delaySamples: delays,
     });
@@ -141,7 +169,13 @@ function sliceMedians(samples: readonly number[], parts: number): number[] {
   return Array.from({ length: Math.ceil(samples.length / size) }, (_, i) => summarize(samples.slice(i * size, (i + 1) * size)).p50);
 }
 
-function printResults(delay: Summary, firstFrame: Summary, viewers: number | undefined, trend: readonly number[]): void {
+interface Context {
+  readonly floor: Summary;
+  readonly floorTrend: readonly number[];
+  readonly server: { readonly eventLoopP99Ms: number; readonly eventLoopMaxMs: number; readonly loadAverage1m: number };
+}
+
+function printResults(delay: Summary, firstFrame: Summary, viewers: number | undefined, trend: readonly number[], context: Context): void {
   console.log(`\nGlass-to-glass (frame clock, headless Chromium publisher → platform → Chromium viewer; ${viewers ?? '?'} viewers at the end)\n`);
   console.log(
     formatTable(
@@ -149,11 +183,20 @@ function printResults(delay: Summary, firstFrame: Summary, viewers: number | und
       [
         ['glass-to-glass delay', String(delay.count), fmt(delay.p50, 0), fmt(delay.p95, 0), fmt(delay.max, 0), `p95 ≤ ${TARGET_P95_MS} ms`],
         ['time to first frame', String(firstFrame.count), fmt(firstFrame.p50, 0), fmt(firstFrame.p95, 0), fmt(firstFrame.max, 0), `≤ ${TARGET_FIRST_FRAME_MS} ms`],
+        ...(context.floor.count > 0
+          ? [['floor: no server', String(context.floor.count), fmt(context.floor.p50, 0), fmt(context.floor.p95, 0), fmt(context.floor.max, 0), '–']]
+          : []),
       ],
     ),
   );
   console.log(`\n  first frame: the watch page's own measure, from its first offer to the first presented frame (first viewer + joins).`);
   if (trend.length > 1) console.log(`  delay p50 over the run, in ${trend.length} slices: ${trend.map((v) => fmt(v, 0)).join(' → ')} ms`);
+  if (context.floorTrend.length > 1) {
+    console.log(`  floor p50 (same pattern, browser to browser, no server):   ${context.floorTrend.map((v) => fmt(v, 0)).join(' → ')} ms`);
+  }
+  const { eventLoopP99Ms, eventLoopMaxMs, loadAverage1m } = context.server;
+  console.log(`  server event-loop delay in the window: p99 ${fmt(eventLoopP99Ms, 0)} ms, max ${fmt(eventLoopMaxMs, 0)} ms; load average ${fmt(loadAverage1m, 1)}`);
+  console.log(`  (growth to ~60 ms shows in the floor too: Chromium's lip sync. Stalls of tens of ms make audio bursty, and lip sync delays video further.)`);
 }
 
 main().catch((err: unknown) => {

@@ -98,6 +98,31 @@ describe('Consumer forwarding', () => {
     assert.equal(sr.senderInfo.packetCount, 1, "this viewer's own packet count");
   });
 
+  test("after a simulcast switch, sender reports are the new layer's, moved by the new offset", () => {
+    rig = new ForwardingRig({ rids: ['low', 'high'] });
+    const viewer = rig.addViewer('low');
+    const reports = (): RtcpSrPacket[] => viewer.dtls.rtcp.filter((p): p is RtcpSrPacket => p instanceof RtcpSrPacket);
+    const ntp = 3_900_000_000n << 32n;
+    // Layers have unrelated RTP bases; each layer's report maps the same NTP instant to its own base.
+    rig.receive('low', 5000, 100_000, KEYFRAME);
+    rig.receive('high', 40000, 7_000_000, KEYFRAME);
+    rig.senderReport('low', ntp, 100_000);
+    rig.senderReport('high', ntp, 7_000_000);
+    assert.equal(reports().length, 1, 'only the forwarded layer is reported');
+    const lowOffset = (viewer.dtls.rtp[0]!.timestamp - 100_000) >>> 0;
+    assert.equal(reports()[0]!.senderInfo.rtpTimestamp, (100_000 + lowOffset) >>> 0);
+
+    viewer.consumer.setPreference('high');
+    rig.receive('high', 40001, 7_003_000, KEYFRAME);
+    const switched = viewer.dtls.rtp.at(-1)!;
+    const highOffset = (switched.timestamp - 7_003_000) >>> 0;
+    assert.notEqual(highOffset, lowOffset);
+    const sr = reports().at(-1)!;
+    assert.equal(reports().length, 2, 'a fresh report right after the switch');
+    assert.equal(sr.senderInfo.ntpTimestamp, ntp);
+    assert.equal(sr.senderInfo.rtpTimestamp, (7_000_000 + highOffset) >>> 0, "the high layer's report on the viewer's new timeline");
+  });
+
   test('a viewer NACK is answered from its cache with the original sequence number and timestamp', () => {
     rig = new ForwardingRig();
     const lossy = rig.addViewer();

@@ -285,11 +285,17 @@ describe('Router with real Chromium peers', { timeout: 240_000 }, () => {
     const clean = await watch();
     const lossy = await watch();
     await Promise.all([waitForPicture(clean.page, 3000), waitForPicture(lossy.page, 3000)]);
-    // Drop every 10th video packet on its way to the lossy viewer (its DTLS transport is internal to sfu/).
-    const dtls = lossy.transport.transceivers.find((t) => t.kind === 'video')!.sender.dtlsTransport;
-    const send = dtls.sendRtp.bind(dtls);
+    // Drop every 10th video RTP datagram on its way to the lossy viewer, at its UDP socket (internal to sfu/ and werift).
+    const sender = lossy.transport.transceivers.find((t) => t.kind === 'video')!.sender;
+    const pair = sender.dtlsTransport.iceTransport.connection.nominated!;
+    const socket = (pair.protocol as unknown as { transport: { socket: { send: (msg: Buffer, ...rest: unknown[]) => void } } }).transport.socket;
+    const send = socket.send.bind(socket);
     let n = 0;
-    dtls.sendRtp = (payload, header) => (++n % 10 === 0 ? Promise.resolve(0) : send(payload, header));
+    socket.send = (msg: Buffer, ...rest: unknown[]): void => {
+      const rtcp = msg[1]! >= 192 && msg[1]! <= 223; // RFC 5761 demultiplexing
+      if (!rtcp && msg.length > 12 && msg.readUInt32BE(8) === sender.ssrc && ++n % 10 === 0) return;
+      send(msg, ...rest);
+    };
 
     const [cleanFrames, lossyFrames] = await Promise.all([framesOver(clean.page, 3000), framesOver(lossy.page, 3000)]);
     const lossyConsumer = lossy.transport.consumers.find((c) => c.kind === 'video')!;

@@ -14,7 +14,10 @@
  */
 import { isIP } from 'node:net';
 import type { RTCDtlsTransport } from 'werift';
-import { SrtpProtector } from './SrtpProtector.ts';
+import { createLogger } from '../signaling/logger.ts';
+import { SrtpProtector, SRTP_AEAD_AES_128_GCM } from './SrtpProtector.ts';
+
+const logger = createLogger('sfu:RtpEgress');
 
 /** The parts of a werift RTCDtlsTransport this class reads (werift 0.25.2). */
 export interface WeriftDtls {
@@ -95,6 +98,7 @@ export class RtpEgress {
     this.#protector = session
       ? new SrtpProtector(session.config.profile, session.config.keys.localMasterKey, session.config.keys.localMasterSalt)
       : undefined;
+    if (session) logger.debug(`keys set [profile:${session.config.profile === SRTP_AEAD_AES_128_GCM ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80'}]`);
     return this.#protector;
   }
 

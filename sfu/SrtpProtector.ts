@@ -33,11 +33,12 @@ export class SrtpProtector {
   /** Bytes the protection adds after the payload. */
   readonly tagLength: number;
   readonly #sessionKey: Buffer;
-  readonly #sessionSalt: Buffer;
   readonly #authKey: Buffer;
   readonly #ecb: Cipher | undefined;
   readonly #streams = new Map<number, StreamIndex>();
-  readonly #iv = Buffer.alloc(16);
+  /** Session salt as big-endian words at bytes 0, 2, 4, 6, 8, 10 and 12 (read once, XORed per packet). */
+  readonly #saltAt: Uint32Array = new Uint32Array(7);
+  readonly #gcmIv = Buffer.alloc(12);
   readonly #rocBytes = Buffer.alloc(4);
   #blocks = Buffer.alloc(INITIAL_BLOCKS * 16);
   #lastSsrc = -1;
@@ -55,7 +56,9 @@ export class SrtpProtector {
     this.tagLength = profile === SRTP_AEAD_AES_128_GCM ? GCM_TAG_BYTES : CM_TAG_BYTES;
     this.#sessionKey = deriveSessionKey(masterKey, masterSalt, 0x00, 16);
     this.#authKey = deriveSessionKey(masterKey, masterSalt, 0x01, 20);
-    this.#sessionSalt = deriveSessionKey(masterKey, masterSalt, 0x02, saltBytes);
+    const padded = Buffer.alloc(16);
+    deriveSessionKey(masterKey, masterSalt, 0x02, saltBytes).copy(padded);
+    for (let i = 0; i < 7; i++) this.#saltAt[i] = padded.readUInt32BE(i * 2);
     if (profile === SRTP_AES128_CM_HMAC_SHA1_80) {
       const ecb = createCipheriv('aes-128-ecb', this.#sessionKey, null);
       ecb.setAutoPadding(false);
@@ -86,13 +89,12 @@ export class SrtpProtector {
 
   #protectGcm(out: Buffer, headerLength: number, payload: Buffer, ssrc: number, roc: number, seq: number): void {
     // RFC 7714 §8.1: IV = (00 00 ‖ SSRC ‖ ROC ‖ SEQ) XOR salt; the header is the additional authenticated data.
-    const iv = this.#iv.subarray(0, 12);
-    const salt = this.#sessionSalt;
-    iv[0] = salt[0]!;
-    iv[1] = salt[1]!;
-    iv.writeUInt32BE((ssrc ^ salt.readUInt32BE(2)) >>> 0, 2);
-    iv.writeUInt32BE((roc ^ salt.readUInt32BE(6)) >>> 0, 6);
-    iv.writeUInt16BE(seq ^ salt.readUInt16BE(10), 10);
+    const iv = this.#gcmIv;
+    const salt = this.#saltAt;
+    iv.writeUInt16BE(salt[0]! >>> 16, 0);
+    iv.writeUInt32BE((ssrc ^ salt[1]!) >>> 0, 2);
+    iv.writeUInt32BE((roc ^ salt[3]!) >>> 0, 6);
+    iv.writeUInt16BE(seq ^ (salt[5]! >>> 16), 10);
     const cipher = createCipheriv('aes-128-gcm', this.#sessionKey, iv);
     cipher.setAAD(out.subarray(0, headerLength));
     cipher.update(payload).copy(out, headerLength);
@@ -106,11 +108,11 @@ export class SrtpProtector {
     const blockCount = (length + 15) >>> 4;
     if (blockCount * 16 > this.#blocks.length) this.#blocks = Buffer.alloc(blockCount * 32);
     const blocks = this.#blocks;
-    const salt = this.#sessionSalt;
-    blocks.writeUInt32BE(salt.readUInt32BE(0), 0);
-    blocks.writeUInt32BE((ssrc ^ salt.readUInt32BE(4)) >>> 0, 4);
-    blocks.writeUInt32BE((roc ^ salt.readUInt32BE(8)) >>> 0, 8);
-    blocks.writeUInt16BE(seq ^ salt.readUInt16BE(12), 12);
+    const salt = this.#saltAt;
+    blocks.writeUInt32BE(salt[0]!, 0);
+    blocks.writeUInt32BE((ssrc ^ salt[2]!) >>> 0, 4);
+    blocks.writeUInt32BE((roc ^ salt[4]!) >>> 0, 8);
+    blocks.writeUInt16BE(seq ^ (salt[6]! >>> 16), 12);
     blocks[14] = 0;
     blocks[15] = 0;
     for (let b = 1; b < blockCount; b++) {

@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   FFMPEG_PATH: z.string().optional(), // used by hls-bridge (default: @ffmpeg-installer/ffmpeg)
   HLS: bool.default('1'), // used by HlsService: transcode every live stream to LL-HLS (HLS=0 turns the tier off)
   HLS_VIDEO_ENCODER: z.string().regex(/^[A-Za-z0-9_-]+$/, 'an ffmpeg encoder name like libx264 or h264_nvenc').default('libx264'), // used by hls-bridge ladder
+  VOD_IO_LIMIT_MBPS: z.coerce.number().min(0).default(0), // used by VodLibrary: disk read rate of background VOD jobs, MB/s (0 = unlimited)
   WEBRTC_MAX_VIEWERS: z.coerce.number().int().min(0).default(500), // used by SessionManager: WebRTC viewers per stream; more are sent to HLS (503 webrtc_full)
   KEYFRAME_THROTTLE_MS: z.coerce.number().int().min(0).max(5000).default(200), // used by KeyframeRequester
   WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(64 * 1024), // used by WsGateway
@@ -42,6 +43,10 @@ export interface AppConfig {
   readonly hls: {
     readonly enabled: boolean;
     readonly videoEncoder: string;
+  };
+  readonly vod: {
+    /** Disk read rate of background VOD jobs (stitch, captions), bytes/s; 0 = unlimited. */
+    readonly ioLimitBytesPerSec: number;
   };
   /** WebRTC viewers per stream; watch requests past it get 503 webrtc_full (use HLS). */
   readonly webrtcMaxViewers: number;
@@ -77,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: e.DATA_DIR,
     ffmpegPath: e.FFMPEG_PATH,
     hls: Object.freeze({ enabled: e.HLS, videoEncoder: e.HLS_VIDEO_ENCODER }),
+    vod: Object.freeze({ ioLimitBytesPerSec: Math.round(e.VOD_IO_LIMIT_MBPS * 1024 * 1024) }),
     webrtcMaxViewers: e.WEBRTC_MAX_VIEWERS,
     logLevel: e.LOG_LEVEL,
     wsMaxFrameBytes: e.WS_MAX_FRAME_BYTES,

@@ -24,6 +24,7 @@ import { hlsUrl } from './http/stream-urls.ts';
 import { registerSupportRoutes } from './http/support-routes.ts';
 import { registerWhepRoutes } from './http/whep-routes.ts';
 import { registerWhipRoutes } from './http/whip-routes.ts';
+import { registerVodRoutes } from './http/vod-routes.ts';
 import { lanIPv4Addresses } from './lan-addresses.ts';
 import { registerMetricsRoutes } from './metrics/metrics-routes.ts';
 import { PlatformMetrics } from './metrics/PlatformMetrics.ts';
@@ -32,6 +33,7 @@ import { SessionManager } from './streams/SessionManager.ts';
 import { StreamRegistry } from './streams/StreamRegistry.ts';
 import { ensureSelfSignedCertificate } from './tls/tls-certificate.ts';
 import { WsGateway, type WsGatewayOptions } from './ws/WsGateway.ts';
+import { VodService, type VodServiceOptions } from './vod/VodService.ts';
 
 const logger = createLogger('signaling:platform');
 
@@ -54,6 +56,8 @@ export interface PlatformOptions {
   readonly payments?: PaymentProvider;
   /** HLS tier tuning (tests: a smaller ladder; how long ended playlists stay served). Used only when HLS is on. */
   readonly hls?: Pick<HlsServiceOptions, 'bridge' | 'lingerMs'>;
+  /** VOD tuning (tests: no speech recognizer, shorter automatic chapters). */
+  readonly vod?: Pick<VodServiceOptions, 'recognizer' | 'autoChapterSec'>;
 }
 
 export interface Platform {
@@ -67,6 +71,8 @@ export interface Platform {
   readonly donations: DonationService;
   /** The HLS tier (one bridge per live stream, the /hls origin); null with HLS=0. */
   readonly hls: HlsService | null;
+  /** Recordings: VOD playlists, the stitched MP4 with chapters and captions, chat replay. */
+  readonly vod: VodService;
   /** Prometheus metrics of this node (`GET /metrics`). */
   readonly metrics: PlatformMetrics;
   /** This node's part of a cascaded SFU cluster; null on the one-box platform (CLUSTER_ROLE=standalone). */
@@ -119,9 +125,10 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
   const payments = options.payments ?? new TestPaymentProvider();
   if (payments instanceof TestPaymentProvider) logger.warn('donations and subs use TestPaymentProvider: no money moves (see README, "Payments")');
   const donations = new DonationService({ ledger: chat.ledger, payments, streams, onRecorded: (record) => chat.announce(record) });
+  const vod = new VodService({ streams, dataDir: config.dataDir, ffmpegPath: config.ffmpegPath, publicUrl: config.publicUrl, ioLimitBytesPerSec: config.vod.ioLimitBytesPerSec, hls, chat, ...options.vod });
 
   registerHealthRoutes(app, { streams, sessions });
-  registerStreamsRoutes(app, { streams, publicUrl: config.publicUrl, ...(hls ? { hls } : {}) });
+  registerStreamsRoutes(app, { streams, publicUrl: config.publicUrl, ...(hls ? { hls } : {}), vod });
   if (hls) registerHlsRoutes(app, { origin: hls.origin });
   registerWhipRoutes(app, { sessions });
   registerWhepRoutes(app, { sessions });
@@ -129,6 +136,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
   registerChatRoutes(app, { chat });
   registerMetricsRoutes(app, { metrics });
   cluster?.registerRoutes(app);
+  registerVodRoutes(app, { vod, webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
   registerStaticRoutes(app, { webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
   const gateway = new WsGateway(app, { sessions, streams, chat, donations }, { ...options.ws, maxFrameBytes: config.wsMaxFrameBytes });
   registerNotFoundRoute(app);
@@ -139,6 +147,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
   } catch (err) {
     metrics.close();
     await hls?.close();
+    await vod.close();
     if (!options.sfu) await sfu.close();
     chat.close();
     chatDatabase.close();
@@ -155,12 +164,16 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
       await cluster.close();
       metrics.close();
       await hls?.close();
+      await vod.close();
       if (!options.sfu) await sfu.close();
       chat.close();
       chatDatabase.close();
       throw err;
     }
   }
+
+  // Jobs a previous process left unfinished (crash, restart) go on in the background.
+  vod.start().catch((err: unknown) => logger.error('resuming VOD jobs failed', err));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -175,13 +188,14 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
       // Not in the typings of this uWS build, but present: closes every remaining connection.
       (app as TemplatedApp & { close(): void }).close();
       await hls?.close();
+      await vod.close();
       if (!options.sfu) await sfu.close();
       chatDatabase.close();
     })();
     return closing;
   };
 
-  return { url, port, streams, sessions, sfu, chat, donations, hls, metrics, cluster, close };
+  return { url, port, streams, sessions, sfu, chat, donations, hls, vod, metrics, cluster, close };
 }
 
 async function createApp(config: AppConfig): Promise<TemplatedApp> {

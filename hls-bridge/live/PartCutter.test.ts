@@ -34,6 +34,20 @@ describe('PartCutter', () => {
     assert.equal(events.filter((e) => e.type === 'part').length, 1);
   });
 
+  test('with jittery frame times (copied WebRTC video) a part under 85% of PART-TARGET is not closed early', () => {
+    const cutter = new PartCutter({ timescale: 1000, partTargetSec: 0.334, segmentMinSec: 1.5, segmentMaxSec: 2.49 });
+    // 70 + 70 + 100 = 240 ms: another 100 ms frame would overrun 334, but the next one is 50 ms.
+    const durations = [70, 70, 100, 50, 40];
+    let t = 0;
+    const parts: number[] = [];
+    for (const [i, d] of durations.entries()) {
+      for (const e of cutter.push({ data: Buffer.from([i]), startTicks: t, durationTicks: d, sync: i === 0 })) if (e.type === 'part') parts.push(e.durationTicks);
+      t += d;
+    }
+    // 290 ms ≥ 85% of 334 and nothing longer than 334.
+    assert.deepEqual(parts, [290]);
+  });
+
   test('a part starting on a keyframe is independent; the others are not', () => {
     // Keyframes every 20 frames (0.67 s) are too close to cut segments, so they only make independent parts.
     const parts = frames(video(), 60, 20).filter((e) => e.type === 'part');

@@ -2,7 +2,10 @@
  * Groups one rendition's fMP4 fragments into LL-HLS parts and segments.
  * ffmpeg writes a fragment per video frame (per few audio frames); the cutter decides:
  *  - a part closes as soon as the next fragment of the same length would push it past
- *    PART-TARGET (so every part is ≤ PART-TARGET, and published without waiting);
+ *    PART-TARGET (so every part is ≤ PART-TARGET, and published without waiting), but not
+ *    early while it is under 85% of PART-TARGET (the spec's floor for all but a segment's
+ *    last part): with jittery frame times (copied WebRTC video) the next frame may still fit;
+ *    only a single frame longer than 15% of PART-TARGET can still force a short part;
  *  - a segment starts at a sync fragment once the open segment is long enough, or, if no
  *    keyframe comes, is cut anyway before EXTINF would round above TARGETDURATION.
  * Pure: fragments in, events out, no clocks. All times are in the track's timescale ticks.
@@ -34,6 +37,8 @@ export type CutterEvent =
 
 export class PartCutter {
   readonly #partTarget: number;
+  /** 85% of PART-TARGET (RFC 8216bis 4.4.4.9). */
+  readonly #partMin: number;
   readonly #segmentMin: number;
   readonly #segmentMax: number;
   #segmentOpen = false;
@@ -45,6 +50,7 @@ export class PartCutter {
     const ts = options.timescale;
     // A hair of tolerance so 10 frames of 1/30 s fit a 0.334 s target despite rounding.
     this.#partTarget = Math.floor(options.partTargetSec * ts + 1e-6);
+    this.#partMin = Math.ceil(0.85 * options.partTargetSec * ts - 1e-6);
     this.#segmentMin = Math.round(options.segmentMinSec * ts);
     this.#segmentMax = Math.floor(options.segmentMaxSec * ts);
     if (this.#partTarget <= 0 || this.#segmentMin <= 0 || this.#segmentMax < this.#segmentMin) {
@@ -78,7 +84,7 @@ export class PartCutter {
     this.#partTicks += fragment.durationTicks;
     this.#segmentTicks += fragment.durationTicks;
     // Close now if another fragment of this length cannot fit: the part goes out one fragment earlier.
-    if (this.#partTicks + fragment.durationTicks > this.#partTarget) this.#closePart(events);
+    if (this.#partTicks >= this.#partMin && this.#partTicks + fragment.durationTicks > this.#partTarget) this.#closePart(events);
     return events;
   }
 

@@ -14,6 +14,8 @@ export interface SenderStart {
   readonly durationMs: number;
   /** Size of each RTP packet before protection (header + payload). */
   readonly packetBytes: number;
+  /** DTLS-SRTP protection profile id (sfu/SrtpProtector.ts): what the SFU's viewers negotiate. */
+  readonly srtpProfile: number;
   readonly lifetimeMs: number;
 }
 
@@ -25,7 +27,6 @@ export type SenderEvent = {
   readonly packets: number;
   /** Packets sent before it, to warm up the JIT (not measured, but the sinks receive them). */
   readonly warmupPackets: number;
-  readonly sendErrors: number;
   readonly cpuUserUs: number;
   readonly cpuSystemUs: number;
   readonly wallMs: number;

@@ -1,13 +1,15 @@
 /**
  * Child-process entry for the floor: what an SFU cannot avoid per forwarded packet. For every
  * packet "arriving from the publisher" (paced at the publisher's measured rate), each sink gets
- * its own copy with its own SSRC and sequence number, SRTP-protected with its own keys, sent from
- * its own socket (as one transport per viewer). Reports the process's CPU time for the run.
+ * its own copy with its own SSRC and sequence number, SRTP-protected with its own keys by the
+ * SFU's own protector (sfu/SrtpProtector.ts, same profile), sent from its own socket (as one
+ * transport per viewer) the way the SFU sends: no completion callback. Reports the process's
+ * CPU time for the run.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { SrtpProtector } from './SrtpProtector.ts';
+import { SrtpProtector, SRTP_AEAD_AES_128_GCM } from '../../sfu/SrtpProtector.ts';
 import { boundLifetime, onParentMessage, sendToParent } from '../process/parent-channel.ts';
 import type { SenderCommand, SenderEvent, SenderStart } from './floor-messages.ts';
 
@@ -35,13 +37,9 @@ async function run(cmd: SenderStart): Promise<void> {
     header[0] = 0x80;
     header[1] = 96;
     header.writeUInt32BE(randomBytes(4).readUInt32BE(0), 8);
-    legs.push({ socket, port, protector: new SrtpProtector(randomBytes(16), randomBytes(14)), header, seq: randomBytes(2).readUInt16BE(0) });
+    const protector = new SrtpProtector(cmd.srtpProfile, randomBytes(16), randomBytes(cmd.srtpProfile === SRTP_AEAD_AES_128_GCM ? 12 : 14));
+    legs.push({ socket, port, protector, header, seq: randomBytes(2).readUInt16BE(0) });
   }
-
-  let sendErrors = 0;
-  const onSent = (err: Error | null): void => {
-    if (err) sendErrors++;
-  };
   const periodMs = 1000 / cmd.incomingPacketsPerSecond;
   const sendOne = (incoming: number): void => {
     const timestamp = Math.floor(incoming * periodMs * 90) >>> 0;
@@ -49,7 +47,7 @@ async function run(cmd: SenderStart): Promise<void> {
       leg.seq = (leg.seq + 1) & 0xffff;
       leg.header.writeUInt16BE(leg.seq, 2);
       leg.header.writeUInt32BE(timestamp, 4);
-      leg.socket.send(leg.protector.protect(leg.header, payload), leg.port, '127.0.0.1', onSent);
+      leg.socket.send(leg.protector.protect(leg.header, payload), leg.port, '127.0.0.1');
     }
   };
 
@@ -65,7 +63,7 @@ async function run(cmd: SenderStart): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   await closeAll();
-  await sendToParent<SenderEvent>({ type: 'report', packets, warmupPackets, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, wallMs, sendErrors });
+  await sendToParent<SenderEvent>({ type: 'report', packets, warmupPackets, cpuUserUs: cpu.user, cpuSystemUs: cpu.system, wallMs });
   process.exit(0);
 }
 

@@ -1,7 +1,9 @@
 /**
  * The fan-out floor: CPU µs per packet for only SRTP-protecting and sending, measured in a child
- * process with the sinks in another. Same packet count and pacing as the SFU step it sits beside.
+ * process with the sinks in another. Same packet count, pacing, packet size and SRTP profile as the
+ * SFU step it sits beside.
  */
+import { SRTP_AEAD_AES_128_GCM } from '../../sfu/SrtpProtector.ts';
 import { WorkerProcess } from '../process/WorkerProcess.ts';
 import type { SenderCommand, SenderEvent, SinkCommand, SinkEvent } from './floor-messages.ts';
 
@@ -10,7 +12,10 @@ export interface SrtpFloorOptions {
   readonly sinks: number;
   readonly incomingPacketsPerSecond: number;
   readonly durationMs: number;
+  /** RTP packet size before protection (header + payload); default 1,100. */
   readonly packetBytes?: number;
+  /** DTLS-SRTP profile id; default AEAD_AES_128_GCM, which werift and Chromium viewers negotiate with the SFU. */
+  readonly srtpProfile?: number;
 }
 
 export interface SrtpFloorResult {
@@ -19,15 +24,16 @@ export interface SrtpFloorResult {
   readonly warmupPackets: number;
   /** Received by the sinks, warm-up included (compare with packetsSent + warmupPackets). */
   readonly packetsReceived: number;
-  readonly sendErrors: number;
   readonly cpuUs: number;
   readonly usPerPacket: number;
   readonly wallMs: number;
   readonly packetBytes: number;
+  readonly srtpProfile: number;
 }
 
 export async function runSrtpFloor(opts: SrtpFloorOptions): Promise<SrtpFloorResult> {
   const packetBytes = opts.packetBytes ?? 1_100;
+  const srtpProfile = opts.srtpProfile ?? SRTP_AEAD_AES_128_GCM;
   const lifetimeMs = opts.durationMs + 30_000;
   const sink = new WorkerProcess<SinkCommand, SinkEvent>(new URL('./udp-sink-worker.ts', import.meta.url), 'floor UDP sink');
   const sender = new WorkerProcess<SenderCommand, SenderEvent>(new URL('./floor-sender-worker.ts', import.meta.url), 'floor SRTP sender');
@@ -40,6 +46,7 @@ export async function runSrtpFloor(opts: SrtpFloorOptions): Promise<SrtpFloorRes
       incomingPacketsPerSecond: opts.incomingPacketsPerSecond,
       durationMs: opts.durationMs,
       packetBytes,
+      srtpProfile,
       lifetimeMs,
     });
     const sent = await sender.next('report', opts.durationMs + 20_000);
@@ -51,11 +58,11 @@ export async function runSrtpFloor(opts: SrtpFloorOptions): Promise<SrtpFloorRes
       packetsSent: sent.packets,
       warmupPackets: sent.warmupPackets,
       packetsReceived: got.received,
-      sendErrors: sent.sendErrors,
       cpuUs,
       usPerPacket: sent.packets ? cpuUs / sent.packets : Number.NaN,
       wallMs: sent.wallMs,
       packetBytes,
+      srtpProfile,
     };
   } finally {
     await Promise.all([sender.stop(3_000), sink.stop(3_000)]);

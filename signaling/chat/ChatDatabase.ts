@@ -114,9 +114,9 @@ export class ChatDatabase {
 
 function open(path: string, synchronous: 'NORMAL' | 'FULL'): Database.Database {
   const db = new Database(path);
+  // Another process (a second server, a test run, the sqlite3 CLI) may hold the write lock briefly.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
-  // Another process (a second server, the sqlite3 CLI) may hold the write lock briefly.
-  db.pragma('busy_timeout = 5000');
   return db;
 }

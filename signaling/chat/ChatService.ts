@@ -4,9 +4,9 @@
  * the operations the /ws handlers and HTTP routes call. Holds no socket code: members are
  * ChatConnections (WsConnection in production) and frames leave through `publish`.
  */
-import { InvalidStateError, TooManyRequestsError, UnauthorizedError } from '../errors.ts';
+import { BadRequestError, InvalidStateError, TooManyRequestsError, UnauthorizedError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import type { ClientMessageOf, ChatUser, ModerationAction, ServerMessageOf } from '../protocol/messages.ts';
+import { cleanChatText, type ClientMessageOf, type ChatUser, type ModerationAction, type ServerMessageOf } from '../protocol/messages.ts';
 import type { StreamRegistry } from '../streams/StreamRegistry.ts';
 import { TokenBucket } from '../ws/TokenBucket.ts';
 import type { ChatDatabase } from './ChatDatabase.ts';
@@ -120,10 +120,12 @@ export class ChatService {
   /** Sequences a chat message; the sender gets chatAck once it is stored and published. */
   say(conn: ChatConnection, request: ClientMessageOf<'chatSend'>): number {
     const { room, member, state } = this.#membership(conn, request.streamId);
+    const text = cleanChatText(request.text);
+    if (!text.ok) throw new BadRequestError(`invalid message: ${text.reason}`, 'invalid_message');
     if (!state.bucket.take()) {
       throw new TooManyRequestsError(`rate limit: at most ${this.limits.messagesPerSecond} chat messages/s per connection; message dropped`);
     }
-    return room.say(member, request.text, request.streamTime, request.reqId);
+    return room.say(member, text.text, request.streamTime, request.reqId);
   }
 
   react(conn: ChatConnection, request: ClientMessageOf<'react'>): void {
@@ -145,7 +147,7 @@ export class ChatService {
 
   /** Stored events after `afterSeq`, oldest first: VOD chat replay. Works for streams this process no longer knows. */
   replay(streamId: string, afterSeq: number, limit: number): LogPage {
-    const room = this.#rooms.get(streamId) ?? (this.ledger.unannounced(streamId).length > 0 ? this.#loadForAnnouncements(streamId) : undefined);
+    const room = this.#rooms.get(streamId) ?? (!this.#closed && this.ledger.unannounced(streamId).length > 0 ? this.#loadForAnnouncements(streamId) : undefined);
     room?.flush();
     return this.log.after(streamId, afterSeq, limit);
   }

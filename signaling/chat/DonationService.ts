@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { BadRequestError, InvalidStateError, UnsupportedError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import type { Currency, LedgerEntry } from '../protocol/messages.ts';
+import { cleanChatText, type Currency, type LedgerEntry } from '../protocol/messages.ts';
 import type { StreamRegistry } from '../streams/StreamRegistry.ts';
 import { Ledger, toLedgerEntry, type LedgerKind, type LedgerRecord } from './Ledger.ts';
 import { toMinorUnits } from './money.ts';
@@ -65,6 +65,11 @@ export class DonationService {
   async record(request: SupportRequest): Promise<SupportResult> {
     const amount = toMinorUnits(request.amount, request.currency);
     if (!amount.ok) throw new BadRequestError(amount.reason, 'invalid_amount');
+    if (request.message !== undefined) {
+      const message = cleanChatText(request.message);
+      if (!message.ok) throw new BadRequestError(`message: ${message.reason}`, 'invalid_body');
+      request = { ...request, message: message.text };
+    }
     const fingerprint = fingerprintOf(request, amount.minor);
     const flightKey = `${request.streamId}\n${request.idempotencyKey}`;
     const running = this.#inFlight.get(flightKey);

@@ -403,3 +403,38 @@ async function rawMemberThatStopsReading(port: number, streamId: string): Promis
       }),
   };
 }
+
+describe('chat room flood control', () => {
+  const ctx = suiteContext();
+  before(async () => {
+    const data = tempDataDir();
+    ctx.removeDir = data.remove;
+    ctx.platform = await startTestPlatform({ DATA_DIR: data.dir }, { chat: { messagesPerSecond: 100, messageBurst: 100, roomMessagesPerSecond: 5, roomMessageBurst: 10 } });
+  });
+  afterEach(async () => {
+    await Promise.all(ctx.clients.splice(0).map((c) => c.close()));
+  });
+  after(async () => {
+    await ctx.platform.close();
+    ctx.removeDir();
+  });
+
+  test('past the room-wide rate viewers get 429 room_busy while the streamer still gets through', async () => {
+    const stream = ctx.platform.streams.create('stampede');
+    const streamer = await connect(ctx);
+    await joinChat(streamer, stream.id, { streamKey: stream.streamKey });
+    const viewers = await Promise.all([connect(ctx), connect(ctx), connect(ctx)]);
+    for (const v of viewers) await joinChat(v, stream.id);
+    for (const v of viewers) for (let n = 0; n < 8; n++) v.send({ type: 'chatSend', reqId: 500 + n, streamId: stream.id, text: `crowd ${n}`, streamTime: Date.now() });
+    const answers = (await Promise.all(viewers.map(async (v) => {
+      const got: ServerMessage[] = [];
+      while (got.length < 8) got.push(await v.nextWhere((m) => (m.type === 'chatAck' || m.type === 'error') && (m.reqId ?? 0) >= 500));
+      return got;
+    }))).flat();
+    const accepted = answers.filter((m) => m.type === 'chatAck').length;
+    const busy = answers.filter((m) => m.type === 'error' && m.code === 'room_busy').length;
+    assert.ok(accepted >= 10 && accepted <= 11, `${accepted} of 24 accepted with a burst of 10`);
+    assert.equal(accepted + busy, 24);
+    await say(streamer, stream.id, 'the streamer is never throttled by the crowd');
+  });
+});

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { goLiveWithClock, waitForFirstFrame } from '../../loadtest/browser/clock-pages.ts';
+import { installNameShim } from '../../loadtest/browser/prepare-page.ts';
 import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
 import { createViewerOffer, openPage } from '../../sfu/testing/browser-peers.ts';
 import { buildWebClient } from '../../web-client/build.ts';
@@ -133,9 +134,10 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
     }
   });
 
-  test(`edge SIGKILL: its viewer's page re-places itself and plays again within ${RECOVERY_LIMIT_MS / 1000} s, without a reload`, async () => {
+  test(`edge SIGKILL: its viewer's page re-places itself and plays again within ${RECOVERY_LIMIT_MS / 1000} s, without a reload`, async (t) => {
     const page = ctx.viewers['edge-b'];
     assert.ok(page, 'the previous test placed a viewer on edge-b');
+    await installNameShim(page);
     await page.evaluate(() => {
       const w = window as unknown as { __noReload: boolean; __frameTimes: number[]; __watch: { framesPresented: number } };
       w.__noReload = true;
@@ -164,6 +166,7 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
       'the viewer to play again',
     );
     const recoveredInMs = recovery.thirdFrameAt! - killedAt;
+    t.diagnostic(`playing again ${Math.round(recoveredInMs)} ms after the SIGKILL`);
     assert.equal(recovery.noReload, true, 'the page was not reloaded');
     assert.ok(recoveredInMs <= RECOVERY_LIMIT_MS, `playing again after ${Math.round(recoveredInMs)} ms (limit ${RECOVERY_LIMIT_MS})`);
 

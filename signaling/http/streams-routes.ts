@@ -4,7 +4,7 @@
  */
 import type { TemplatedApp } from 'uWebSockets.js';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors.ts';
-import { CreateStreamBody, StreamState, type CreatedStream, type HlsStatus, type StreamDetails } from '../protocol/messages.ts';
+import { CreateStreamBody, StreamState, type CreatedStream, type HlsStatus, type StreamDetails, type VodStatus } from '../protocol/messages.ts';
 import type { StreamRegistry } from '../streams/StreamRegistry.ts';
 import { mediaTypeOf } from './content-type.ts';
 import { CORS_HEADERS, preflightHeaders } from './cors.ts';
@@ -17,21 +17,24 @@ export interface StreamsRoutesDeps {
   readonly publicUrl: string | undefined;
   /** The HLS tier, when on: adds `hls` to the create answer and to a stream's details. */
   readonly hls?: { status(streamId: string): HlsStatus | null };
+  /** The VOD tier: told about `captions` at creation; adds `vod` to a stream's details. */
+  readonly vod?: { streamCreated(streamId: string, o: { title: string; captions: boolean }): void; status(streamId: string): Promise<VodStatus | null> };
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
 export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps): void {
-  const { streams, publicUrl, hls } = deps;
+  const { streams, publicUrl, hls, vod } = deps;
 
-  app.options('/api/*', route((ctx) => ctx.respond(204, preflightHeaders(['GET', 'POST'])), { headers: CORS_HEADERS }));
+  app.options('/api/*', route((ctx) => ctx.respond(204, preflightHeaders(['GET', 'POST', 'PATCH'])), { headers: CORS_HEADERS }));
 
   app.post(
     '/api/streams',
     route(
       async (ctx) => {
-        const { title } = parseBody(ctx, await ctx.text());
+        const { title, captions } = parseBody(ctx, await ctx.text());
         const record = streams.create(title);
+        vod?.streamCreated(record.id, { title, captions: captions === true });
         const created: CreatedStream = {
           id: record.id,
           streamKey: record.streamKey,
@@ -58,10 +61,10 @@ export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps
   app.get(
     '/api/streams/:id',
     route(
-      (ctx) => {
+      async (ctx) => {
         const id = ctx.params[0]!;
         const info = streams.info(id);
-        const details: StreamDetails = hls ? { ...info, hls: hls.status(id) } : info;
+        const details: StreamDetails = { ...info, ...(hls ? { hls: hls.status(id) } : {}), ...(vod ? { vod: await vod.status(id) } : {}) };
         ctx.respond(200, JSON_HEADERS, JSON.stringify(details));
       },
       { params: 1, headers: CORS_HEADERS },

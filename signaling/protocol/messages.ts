@@ -85,12 +85,21 @@ export const StreamTime = z.number().finite().nonnegative();
 export const ChatUserId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'user id: 1-64 letters, digits, _ or -');
 export const ChatRole = z.enum(['viewer', 'moderator', 'streamer']);
 export type ChatRole = z.infer<typeof ChatRole>;
-export const ChatText = z
-  .string()
-  .max(CHAT_MAX_CHARS * 4, `text: at most ${CHAT_MAX_CHARS} characters`)
-  .transform((s) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim())
-  .refine((s) => s.length > 0, 'text must not be empty')
-  .refine((s) => [...s].length <= CHAT_MAX_CHARS, `text: at most ${CHAT_MAX_CHARS} characters`);
+/**
+ * Chat text on the wire: a bounded string. Cleaning (control characters to spaces, trimming)
+ * and the character count are checked by cleanChatText() on the server, not by a zod
+ * transform, which would cost more than the rest of a message's handling.
+ */
+export const ChatText = z.string().max(CHAT_MAX_CHARS * 4, `text: at most ${CHAT_MAX_CHARS} characters`);
+
+/** The text as shown: control characters made spaces, trimmed; or why it cannot be sent. */
+export function cleanChatText(raw: string): { ok: true; text: string } | { ok: false; reason: string } {
+  const text = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (text.length === 0) return { ok: false, reason: 'text must not be empty' };
+  // Code points, not UTF-16 units: an emoji counts as one character.
+  if (text.length > CHAT_MAX_CHARS && [...text].length > CHAT_MAX_CHARS) return { ok: false, reason: `text: at most ${CHAT_MAX_CHARS} characters` };
+  return { ok: true, text };
+}
 /** Client-chosen key that makes a donation or sub exactly-once across retries (8-128 printable ASCII). */
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{8,128}$/, 'idempotency key: 8-128 printable ASCII characters');
 /** ISO 4217 codes the ledger accepts; minor-unit exponents live in signaling/chat/money.ts. */
@@ -401,6 +410,8 @@ export type ServerMessageOf<T extends ServerMessage['type']> = Extract<ServerMes
 
 export const CreateStreamBody = z.object({
   title: z.string().trim().min(1, 'title must not be empty').max(140, 'title: at most 140 characters'),
+  /** Make automatic captions for the VOD when the stream ends. */
+  captions: z.boolean().optional(),
 });
 export type CreateStreamBody = z.infer<typeof CreateStreamBody>;
 
@@ -446,8 +457,84 @@ export const HlsStatus = z.object({
 });
 export type HlsStatus = z.infer<typeof HlsStatus>;
 
-/** `GET /api/streams/:id` answer: the public state plus its HLS tier (null when it has none). */
-export const StreamDetails = StreamInfo.extend({ hls: HlsStatus.nullable().optional() });
+/** A VOD chapter on the VOD timeline (seconds from the start of the recording). */
+export const VodChapter = z.object({ startSec: z.number(), endSec: z.number(), title: z.string() });
+export type VodChapter = z.infer<typeof VodChapter>;
+
+/** A stream's recording, as `GET /api/streams/:id` (field `vod`) and `GET /api/vod/:id` report it. */
+export const VodStatus = z.object({
+  streamId: StreamId,
+  /** recording (live), finalizing (just ended), processing (HLS VOD plays, MP4 being made), ready, failed. */
+  state: z.enum(['recording', 'finalizing', 'processing', 'ready', 'failed']),
+  title: z.string(),
+  /** The VOD page. */
+  page: z.string(),
+  /** HLS VOD multivariant playlist (plays as soon as the stream has ended). */
+  playlist: z.string(),
+  /** The stitched MP4, once made. */
+  mp4: z.string().nullable(),
+  mp4Bytes: z.number().nullable(),
+  chaptersVtt: z.string(),
+  /** The caption WebVTT, once made. */
+  captionsVtt: z.string().nullable(),
+  captions: z.enum(['off', 'pending', 'ready', 'failed']),
+  /** Stream time (publisher capture clock, Unix ms) at VOD time 0: vodSec = (streamTime - originMs) / 1000. */
+  originMs: z.number().nullable(),
+  durationSec: z.number().nullable(),
+  liveDurationSec: z.number().nullable(),
+  chapters: z.array(VodChapter),
+  /** Archived segments that are missing on disk (the VOD plays around them). */
+  missingSegments: z.array(z.object({ rendition: z.string(), msn: z.number().int() })),
+  job: z
+    .object({
+      state: z.enum(['queued', 'running', 'done', 'failed']),
+      stage: z.enum(['stitch', 'captions']).nullable(),
+      percent: z.number(),
+      etaSec: z.number().nullable(),
+      attempts: z.number().int(),
+      error: z.string().nullable(),
+      stages: z.array(z.object({ name: z.enum(['stitch', 'captions']), state: z.enum(['pending', 'running', 'done', 'failed', 'skipped']), percent: z.number(), error: z.string().nullable(), elapsedSec: z.number().nullable() })),
+    })
+    .nullable(),
+});
+export type VodStatus = z.infer<typeof VodStatus>;
+
+/** `POST /api/streams/:id/chapters` (stream key as Bearer): a chapter starts now, or at `streamTime`. */
+export const ChapterMarkBody = z.object({
+  title: z.string().trim().max(140, 'title: at most 140 characters').optional(),
+  /** Publisher capture clock, Unix ms; default: the server's clock on arrival. */
+  streamTime: StreamTime.optional(),
+});
+export type ChapterMarkBody = z.infer<typeof ChapterMarkBody>;
+
+/** `PATCH /api/streams/:id` (stream key as Bearer): a new title; while live it also starts a chapter. */
+export const UpdateStreamBody = z.object({
+  title: z.string().trim().min(1, 'title must not be empty').max(140, 'title: at most 140 characters'),
+});
+export type UpdateStreamBody = z.infer<typeof UpdateStreamBody>;
+
+/** `GET /api/vod/:id/chat`: the stored chat placed on the VOD timeline, oldest first. */
+export const VodChatReplay = z.object({
+  streamId: StreamId,
+  messages: z.array(
+    z.object({
+      seq: ChatSeq,
+      kind: z.enum(['message', 'donation', 'sub']),
+      streamTime: StreamTime,
+      /** When the player shows it: (streamTime - originMs) / 1000. */
+      vodSec: z.number(),
+      name: z.string(),
+      role: ChatRole,
+      text: z.string(),
+    }),
+  ),
+  /** More messages exist than were returned. */
+  truncated: z.boolean(),
+});
+export type VodChatReplay = z.infer<typeof VodChatReplay>;
+
+/** `GET /api/streams/:id` answer: the public state plus its HLS tier and its recording (null when it has none). */
+export const StreamDetails = StreamInfo.extend({ hls: HlsStatus.nullable().optional(), vod: VodStatus.nullable().optional() });
 export type StreamDetails = z.infer<typeof StreamDetails>;
 
 /** `GET /api/streams` answer: live streams (or those named by `?state=`), newest first. */

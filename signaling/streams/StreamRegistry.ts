@@ -24,7 +24,7 @@ export interface StreamRecord {
 }
 
 /** What changed, so listeners can treat lifecycle changes and count changes differently. */
-export type StreamChange = 'created' | 'state' | 'viewers';
+export type StreamChange = 'created' | 'state' | 'viewers' | 'title';
 
 export type StreamRegistryEvents = {
   update: [info: StreamInfo, change: StreamChange];
@@ -115,6 +115,18 @@ export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
     record.endedAt = this.#now().toISOString();
     logger.info(`markEnded() [stream:${id}]`);
     this.safeEmit('update', toStreamInfo(record), 'state');
+  }
+
+  /** Renames a stream (any state but ended); followers get the update. */
+  setTitle(id: string, title: string): StreamRecord {
+    const record = this.#mustGet(id);
+    if (record.state === 'ended') throw new InvalidStateError(`stream "${id}" has ended; its title can no longer change`, 'stream_ended');
+    if (record.title !== title) {
+      record.title = title;
+      logger.info(`setTitle() [stream:${id}] [title:${JSON.stringify(title)}]`);
+      this.safeEmit('update', toStreamInfo(record), 'title');
+    }
+    return { ...record };
   }
 
   setViewers(id: string, viewers: number): void {

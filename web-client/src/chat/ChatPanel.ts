@@ -5,7 +5,7 @@
  * slow-mode picker. All user text goes in through textContent: chat is never HTML.
  */
 import type { ChatEvent, ChatRole, ChatUser, ModerationAction } from '../../../signaling/protocol/messages.ts';
-import { CHAT_MAX_CHARS } from '../../../signaling/protocol/messages.ts';
+import { CHAT_MAX_CHARS, cleanChatText } from '../../../signaling/protocol/messages.ts';
 import { h, setText } from '../ui/element.ts';
 import type { ChatClient } from './ChatClient.ts';
 import { recordRendered, type ChatHook } from './chat-hook.ts';
@@ -105,12 +105,13 @@ export class ChatPanel {
   }
 
   async #submit(): Promise<void> {
-    const text = this.#input.value.trim();
-    if (!text) return;
-    if ([...text].length > CHAT_MAX_CHARS) {
-      this.#showStatus(`At most ${CHAT_MAX_CHARS} characters.`);
+    if (!this.#input.value.trim()) return;
+    const cleaned = cleanChatText(this.#input.value);
+    if (!cleaned.ok) {
+      this.#showStatus(cleaned.reason);
       return;
     }
+    const text = cleaned.text;
     this.#send.disabled = true;
     try {
       await this.#options.client.send(text, this.#options.playhead.current() ?? Date.now());
@@ -216,8 +217,8 @@ export class ChatPanel {
     if (you.role !== 'streamer' && RANK[you.role] <= RANK[author.role]) return;
     const tools = h('span', { className: 'chat-tools' });
     const button = (op: string, label: string, title: string): HTMLButtonElement => h('button', { className: 'chat-tool', text: label, attrs: { type: 'button', 'data-op': op, title, 'aria-label': title } });
-    tools.append(button('delete', '🗑', 'Delete message'), button('timeout', '⏱', 'Time out 10 minutes'), button('ban', '⛔', 'Ban from chat'));
-    if (you.role === 'streamer' && author.role === 'viewer') tools.append(button('addModerator', '★', 'Make moderator'));
+    tools.append(button('delete', 'del', 'Delete message'), button('timeout', '10m', 'Time out 10 minutes'), button('ban', 'ban', 'Ban from chat'));
+    if (you.role === 'streamer' && author.role === 'viewer') tools.append(button('addModerator', 'mod', 'Make moderator'));
     line.append(tools);
   }
 
