@@ -51,7 +51,9 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     if (this.#options.hmm) args.push('-hmm', this.#options.hmm);
     if (this.#options.lm) args.push('-lm', this.#options.lm);
     if (this.#options.dict) args.push('-dict', this.#options.dict);
-    const child = spawn(this.#options.binary ?? DEFAULT_BINARY, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // pocketsphinx opens -infile by name, and /dev/stdin cannot be opened when it is the socket Node
+    // gives a child; `cat |` puts a real pipe in between. Its own process group, so abort kills all of it.
+    const child = spawn('/bin/sh', ['-c', 'cat | exec "$0" "$@"', this.#options.binary ?? DEFAULT_BINARY, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const words: RecognizedWord[] = [];
     let pending = '';
     let stderr = '';
@@ -77,7 +79,11 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
     child.stdin.on('error', () => pcm.unpipe(child.stdin));
     pcm.pipe(child.stdin);
     const onAbort = (): void => {
-      child.kill('SIGKILL');
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     };
     options.signal.addEventListener('abort', onAbort, { once: true });
     return new Promise((resolve, reject) => {
@@ -87,7 +93,8 @@ export class PocketsphinxRecognizer implements SpeechRecognizer {
         const last = parseWordLine(pending);
         if (last) words.push(last);
         if (options.signal.aborted) reject(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
-        else if (code !== 0) reject(new Error(`pocketsphinx exited with ${code ?? signal}: ${stderr.trim().split('\n').at(-1) ?? 'no message'}`));
+        else if (code === 127) reject(new Error(`${this.#options.binary ?? DEFAULT_BINARY} not found: install it with "apt-get install -y pocketsphinx pocketsphinx-en-us"`));
+        else if (code !== 0) reject(new Error(`pocketsphinx exited with ${code ?? signal}: ${stderr.trim().split('\n').at(-1) || 'no message (run it by hand with -logfn omitted to see its log)'}`));
         else {
           logger.debug(`recognized [words:${words.length}] [audio:${(fed / BYTES_PER_SEC).toFixed(1)}s]`);
           resolve(words);

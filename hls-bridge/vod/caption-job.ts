@@ -43,6 +43,8 @@ export async function runCaptionJob(o: CaptionJobOptions): Promise<CaptionResult
     '-vn', '-af', 'aresample=async=1:first_pts=0', '-ac', '1', '-ar', String(RECOGNIZER_SAMPLE_RATE), '-f', 's16le', 'pipe:1',
   ];
   const child = spawn(o.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+  // A killed ffmpeg resets its pipes; the exit code tells what happened.
+  for (const stream of child.stdio) stream?.on('error', () => undefined);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

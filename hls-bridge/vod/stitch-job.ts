@@ -60,6 +60,8 @@ export async function runStitchJob(o: StitchJobOptions): Promise<StitchResult> {
   const total = tracks.reduce((sum, t) => sum + feedBytes(t), 0);
   let fed = 0;
   const child = spawn(o.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe', ...tracks.map(() => 'pipe' as const)] });
+  // A killed ffmpeg resets its pipes; the exit code tells what happened.
+  for (const stream of child.stdio) stream?.on('error', () => undefined);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -100,6 +100,8 @@ export class HlsService {
   #start(router: SfuRouter): void {
     // One bridge per stream for its whole life: a stream that ended never goes live again.
     if (this.#closing || router.closed || this.#bridges.has(router.id)) return;
+    // Only where the publisher is connected: a node that receives the stream over a pipe (cluster edge) does not transcode it again.
+    if (!router.publisher) return;
     const producers = router.producers;
     const video = producers.find((p) => p.kind === 'video');
     const audio = producers.find((p) => p.kind === 'audio');
