@@ -29,7 +29,7 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { decode } from '@msgpack/msgpack';
 import { loadConfig } from '../signaling/config.ts';
@@ -80,10 +80,10 @@ interface Counts {
 
 type ChildOut =
   | { type: 'ready'; port: number; streamId: string }
-  | { type: 'cpu'; cpuUs: number; wallMs: number; elu: number }
+  | { type: 'cpu'; cpuUs: number; wallMs: number; elu: number; loopDelayP99Ms: number; loopDelayMaxMs: number }
   | { type: 'joined'; joined: number; failed: number; errors: string[] }
   | { type: 'membersSet'; members: number; senders: number }
-  | ({ type: 'snapshot'; latencies: number[]; errorSamples: string[] } & Counts);
+  | ({ type: 'snapshot'; windowMs: number; latencies: number[]; ingress: number[]; egress: number[]; errorSamples: string[] } & Counts);
 
 // ---- main ----------------------------------------------------------------------------------
 
@@ -112,9 +112,15 @@ interface StepResult {
   readonly inPerSecond: number;
   readonly deliveriesPerSecond: number;
   readonly latencyMs: Summary;
+  /** Send → sequenced by the server (its `at`), and sequenced → delivered to a probe. */
+  readonly ingressMs: Summary;
+  readonly egressMs: Summary;
   readonly serverCpuSeconds: number;
   readonly serverCorePct: number;
   readonly serverEventLoopUtilization: number;
+  /** The server's event-loop delay over the window (monitorEventLoopDelay), ms. */
+  readonly serverLoopDelayP99Ms: number;
+  readonly serverLoopDelayMaxMs: number;
   readonly cpuSecondsPerMillionDeliveries: number;
   readonly deliveriesPerCoreSecond: number;
   readonly cpuUsPerMessageIn: number;
@@ -247,36 +253,44 @@ async function runStep(mode: Mode, wantedMembers: number, totalRate: number, fla
   await sleep(500);
   for (const c of clients) c.send({ type: 'rate', mode, perSenderPerSecond: totalRate / Math.max(1, senders) });
   await sleep(flags.warmup * 1000);
-  await snapshotAll(clients); // discard the warm-up counts
-  const cpuA = await serverCpu(server);
+  // Clients and server are asked at the same moment; each measures its own window, so a slow reply does not skew the rates.
+  const [, cpuA] = await Promise.all([snapshotAll(clients), serverCpu(server)]); // the warm-up counts are discarded
   const machine = CpuMeter.mark();
   await sleep(flags.seconds * 1000);
-  const snaps = await snapshotAll(clients);
-  const cpuB = await serverCpu(server);
+  const [snaps, cpuB] = await Promise.all([snapshotAll(clients), serverCpu(server)]);
   const box = CpuMeter.since(machine);
   for (const c of clients) c.send({ type: 'rate', mode: 'idle', perSenderPerSecond: 0 });
   await sleep(1500); // let queues drain before the next step
 
   const seconds = (cpuB.wallMs - cpuA.wallMs) / 1000;
-  const total = (k: keyof Counts): number => snaps.reduce((s, x) => s + x[k], 0);
+  /** Sum over client processes of each one's count per second of its own window. */
+  const rate = (k: keyof Counts): number => snaps.reduce((sum, x) => sum + x[k] / (x.windowMs / 1000), 0);
+  const total = (k: keyof Counts): number => snaps.reduce((sum, x) => sum + x[k], 0);
   const serverCpuSeconds = (cpuB.cpuUs - cpuA.cpuUs) / 1e6;
-  const deliveries = total('events');
-  const messagesIn = mode === 'chat' ? total('acks') : total('sent');
-  const latencies = snaps.flatMap((s) => s.latencies);
+  const serverCores = serverCpuSeconds / seconds;
+  const deliveriesPerSecond = rate('events');
+  const inPerSecond = mode === 'chat' ? rate('acks') : rate('sent');
+  const latencies = snaps.flatMap((x) => x.latencies);
+  const ingress = snaps.flatMap((x) => x.ingress);
+  const egress = snaps.flatMap((x) => x.egress);
   return {
     mode,
     members,
     senders,
     targetRate: totalRate,
-    inPerSecond: messagesIn / seconds,
-    deliveriesPerSecond: deliveries / seconds,
+    inPerSecond,
+    deliveriesPerSecond,
     latencyMs: summarize(latencies),
+    ingressMs: summarize(ingress),
+    egressMs: summarize(egress),
     serverCpuSeconds,
-    serverCorePct: (serverCpuSeconds / seconds) * 100,
+    serverCorePct: serverCores * 100,
     serverEventLoopUtilization: cpuB.elu,
-    cpuSecondsPerMillionDeliveries: deliveries > 0 ? serverCpuSeconds / (deliveries / 1e6) : Number.NaN,
-    deliveriesPerCoreSecond: serverCpuSeconds > 0 ? deliveries / serverCpuSeconds : Number.NaN,
-    cpuUsPerMessageIn: messagesIn > 0 ? (serverCpuSeconds * 1e6) / messagesIn : Number.NaN,
+    serverLoopDelayP99Ms: cpuB.loopDelayP99Ms,
+    serverLoopDelayMaxMs: cpuB.loopDelayMaxMs,
+    cpuSecondsPerMillionDeliveries: deliveriesPerSecond > 0 ? serverCores / (deliveriesPerSecond / 1e6) : Number.NaN,
+    deliveriesPerCoreSecond: serverCores > 0 ? deliveriesPerSecond / serverCores : Number.NaN,
+    cpuUsPerMessageIn: inPerSecond > 0 ? (serverCores * 1e6) / inPerSecond : Number.NaN,
     machineBusyPct: box.machineBusyPct,
     probeGaps: total('probeGaps'),
     errors: total('errors'),
@@ -284,8 +298,8 @@ async function runStep(mode: Mode, wantedMembers: number, totalRate: number, fla
     closedClients: total('closed'),
     ...(mode === 'react'
       ? {
-          reactionsOutPerClientPerSecond: total('reactionsReceived') / Math.max(1, members) / seconds,
-          reactionFramesPerClientPerSecond: total('reactionFrames') / Math.max(1, members) / seconds,
+          reactionsOutPerClientPerSecond: rate('reactionsReceived') / Math.max(1, members),
+          reactionFramesPerClientPerSecond: rate('reactionFrames') / Math.max(1, members),
         }
       : {}),
   };
@@ -311,7 +325,7 @@ function printResults(results: StepResult[]): void {
   console.log(`\nchat in one room; server CPU from its own process.cpuUsage(); latency = send → delivery at a probe member`);
   console.log(
     formatTable(
-      ['members', 'senders', 'msgs/s', 'in/s', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'CPU s/1M deliv', 'deliv/s per core', 'server core%', 'box busy%', 'gaps', 'errors', 'dropped'],
+      ['members', 'senders', 'msgs/s', 'in/s', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 in|out', 'CPU s/1M deliv', 'deliv/s per core', 'server core%', 'loop lag p99|max', 'box busy%', 'gaps', 'errors', 'dropped'],
       chat.map((r) => [
         String(r.members),
         String(r.senders),
@@ -321,9 +335,11 @@ function printResults(results: StepResult[]): void {
         fmt(r.latencyMs.p50),
         fmt(r.latencyMs.p99),
         fmt(r.latencyMs.max),
+        `${fmt(r.ingressMs.p99, 0)}|${fmt(r.egressMs.p99, 0)}`,
         fmt(r.cpuSecondsPerMillionDeliveries, 3),
         fmt(r.deliveriesPerCoreSecond, 0),
         fmt(r.serverCorePct, 0),
+        `${fmt(r.serverLoopDelayP99Ms, 0)}|${fmt(r.serverLoopDelayMaxMs, 0)}`,
         fmt(r.machineBusyPct, 0),
         String(r.probeGaps),
         String(r.errors),
@@ -365,11 +381,21 @@ async function runServer(start: Extract<ChildIn, { type: 'serverStart' }>): Prom
   boundLifetime(start.lifetimeMs, () => platform.close());
   const stream = platform.streams.create('bench-chat');
   let elu = performance.eventLoopUtilization();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   onParentMessage<ChildIn>((m) => {
     if (m.type === 'cpu') {
       const u = process.cpuUsage();
       const now = performance.eventLoopUtilization();
-      void sendToParent<ChildOut>({ type: 'cpu', cpuUs: u.user + u.system, wallMs: performance.now(), elu: performance.eventLoopUtilization(now, elu).utilization });
+      void sendToParent<ChildOut>({
+        type: 'cpu',
+        cpuUs: u.user + u.system,
+        wallMs: performance.now(),
+        elu: performance.eventLoopUtilization(now, elu).utilization,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+      });
+      loopDelay.reset();
       elu = now;
     } else if (m.type === 'stop') {
       void platform.close().finally(() => process.exit(0));
@@ -382,6 +408,8 @@ async function runServer(start: Extract<ChildIn, { type: 'serverStart' }>): Prom
 
 /** `{type:"chat",…}` as the server's msgpack encoder writes it: map(3), "type", "chat". */
 const CHAT_FRAME_PREFIX = Buffer.from([0x83, 0xa4, ...Buffer.from('type'), 0xa4, ...Buffer.from('chat')]);
+/** `{type:"chatAck",reqId,seq}`: map(3), "type", "chatAck". */
+const ACK_FRAME_PREFIX = Buffer.from([0x83, 0xa4, ...Buffer.from('type'), 0xa7, ...Buffer.from('chatAck')]);
 const EMOJIS: readonly ReactionEmoji[] = ['❤️', '😂', '🔥', '👏', '😮', '🎉'];
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -526,16 +554,22 @@ class ClientCounters {
   probeEvents = 0;
   probeGaps = 0;
   latencies: number[] = [];
+  ingress: number[] = [];
+  egress: number[] = [];
   seenLatencies = 0;
   errorSamples: string[] = [];
 
-  addLatency(ms: number): void {
+  /** Reservoir sampling: every delivery has the same chance to be kept. */
+  addLatency(totalMs: number, ingressMs: number, egressMs: number): void {
     this.seenLatencies++;
-    if (this.latencies.length < MAX_LATENCY_SAMPLES) this.latencies.push(ms);
-    else {
-      const j = Math.floor(Math.random() * this.seenLatencies);
-      if (j < MAX_LATENCY_SAMPLES) this.latencies[j] = ms;
+    let j = this.latencies.length;
+    if (j >= MAX_LATENCY_SAMPLES) {
+      j = Math.floor(Math.random() * this.seenLatencies);
+      if (j >= MAX_LATENCY_SAMPLES) return;
     }
+    this.latencies[j] = totalMs;
+    this.ingress[j] = ingressMs;
+    this.egress[j] = egressMs;
   }
 }
 
@@ -543,6 +577,7 @@ async function runClients(start: Extract<ChildIn, { type: 'clientsStart' }>): Pr
   const sockets: BenchSocket[] = [];
   boundLifetime(start.lifetimeMs, async () => sockets.forEach((s) => s.destroy()));
   let counters = new ClientCounters();
+  let windowStart = performance.now();
   let reqId = 1;
   const errors: string[] = [];
   const probeLastSeq = new Map<BenchSocket, number>();
@@ -562,7 +597,11 @@ async function runClients(start: Extract<ChildIn, { type: 'clientsStart' }>): Pr
         c.events += n;
         return;
       }
-      const m = decode(payload) as { type: string; events?: { seq: number; kind: string; text?: string }[]; counts?: Record<string, number>; message?: string };
+      if (payload.length < 24 && payload.compare(ACK_FRAME_PREFIX, 0, ACK_FRAME_PREFIX.length, 0, ACK_FRAME_PREFIX.length) === 0) {
+        c.acks++;
+        return;
+      }
+      const m = decode(payload) as { type: string; events?: { seq: number; at: number; kind: string; text?: string }[]; counts?: Record<string, number>; message?: string };
       if (m.type === 'chat' && m.events) {
         const at = nowMs();
         c.events += m.events.length;
@@ -573,7 +612,7 @@ async function runClients(start: Extract<ChildIn, { type: 'clientsStart' }>): Pr
           last = e.seq;
           if (e.kind === 'message' && e.text) {
             const sentAt = Number(e.text.slice(0, e.text.indexOf(' ')));
-            if (Number.isFinite(sentAt)) c.addLatency(at - sentAt);
+            if (Number.isFinite(sentAt)) c.addLatency(at - sentAt, e.at - sentAt, at - e.at);
           }
         }
         probeLastSeq.set(socket, last);
@@ -685,8 +724,12 @@ async function runClients(start: Extract<ChildIn, { type: 'clientsStart' }>): Pr
     } else if (m.type === 'snapshot') {
       const c = counters;
       counters = new ClientCounters();
+      const now = performance.now();
+      const windowMs = now - windowStart;
+      windowStart = now;
       void sendToParent<ChildOut>({
         type: 'snapshot',
+        windowMs,
         events: c.events,
         frames: c.frames,
         bytes: c.bytes,
@@ -699,6 +742,8 @@ async function runClients(start: Extract<ChildIn, { type: 'clientsStart' }>): Pr
         probeEvents: c.probeEvents,
         probeGaps: c.probeGaps,
         latencies: c.latencies,
+        ingress: c.ingress,
+        egress: c.egress,
         errorSamples: c.errorSamples,
       });
     } else if (m.type === 'stop') {

@@ -134,7 +134,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
   registerWhepRoutes(app, { sessions });
   registerSupportRoutes(app, { donations });
   registerChatRoutes(app, { chat });
-  registerMetricsRoutes(app, { metrics });
+  registerMetricsRoutes(app, { metrics, standalone: cluster === null });
   cluster?.registerRoutes(app);
   registerVodRoutes(app, { vod, webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });
   registerStaticRoutes(app, { webRoot: options.webRoot ?? DEFAULT_WEB_ROOT });

@@ -14,7 +14,7 @@ const dist = join(root, 'dist');
 const assets = join(dist, 'assets');
 const publicDir = join(root, 'public');
 
-export const ENTRY_POINTS = { home: 'src/pages/home.ts', live: 'src/pages/live.ts', watch: 'src/pages/watch.ts', vod: 'src/pages/vod.ts' } as const;
+export const ENTRY_POINTS = { home: 'src/pages/home.ts', live: 'src/pages/live.ts', watch: 'src/pages/watch.ts', vod: 'src/pages/vod.ts', dashboard: 'src/pages/dashboard.ts' } as const;
 
 export async function buildWebClient(options: { quiet?: boolean } = {}): Promise<void> {
   const started = performance.now();

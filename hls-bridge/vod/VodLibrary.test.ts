@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { setLogLevel } from '../../signaling/logger.ts';
 import { makeTestArchive } from './testing/make-test-archive.ts';
 import { VodLibrary, type VodSummary } from './VodLibrary.ts';
-import { VodOrigin } from './VodOrigin.ts';
+import { readBody, VodOrigin } from './VodOrigin.ts';
 import { parseWebVtt } from './webvtt.ts';
 
 const run = promisify(execFile);
@@ -108,8 +108,9 @@ describe('VodLibrary', () => {
     const range = await origin.handle({ path: 'streamA/vod.mp4', range: 'bytes=100-199' });
     assert.equal(range.status, 206);
     assert.equal(range.headers['Content-Range'], `bytes 100-199/${size}`);
-    assert.deepEqual(range.body, (await readFile(mp4)).subarray(100, 200));
-    assert.equal((await origin.handle({ path: 'streamA/vod.mp4', range: 'bytes=-10' })).body.length, 10);
+    assert.deepEqual(await readBody(range.body), (await readFile(mp4)).subarray(100, 200));
+    assert.equal((await readBody((await origin.handle({ path: 'streamA/vod.mp4', range: 'bytes=-10' })).body)).length, 10);
+    assert.deepEqual(await readBody((await origin.handle({ path: 'streamA/vod.mp4' })).body), await readFile(mp4));
     assert.equal((await origin.handle({ path: 'streamA/vod.mp4', range: `bytes=${size}-` })).status, 416);
     assert.equal((await origin.handle({ path: 'streamA/../x/vod.mp4' })).status, 400);
     await lib.close();

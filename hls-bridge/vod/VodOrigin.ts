@@ -26,17 +26,39 @@ export interface VodRequest {
   readonly query?: URLSearchParams;
 }
 
+/** Bytes start…end (inclusive) of a file on disk: large bodies are streamed, not loaded. */
+export interface FileSlice {
+  readonly file: string;
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface VodResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: Buffer | string;
+  readonly body: Buffer | string | FileSlice;
+}
+
+export function isFileSlice(body: VodResponse['body']): body is FileSlice {
+  return typeof body === 'object' && !Buffer.isBuffer(body);
+}
+
+/** Reads a response body into memory (tests, small files). */
+export async function readBody(body: VodResponse['body']): Promise<Buffer> {
+  if (!isFileSlice(body)) return Buffer.from(body);
+  const out = Buffer.alloc(body.end - body.start + 1);
+  const handle = await open(body.file, 'r');
+  try {
+    await handle.read(out, 0, out.length, body.start);
+  } finally {
+    await handle.close();
+  }
+  return out;
 }
 
 const PLAYLIST = 'application/vnd.apple.mpegurl';
 const VTT = 'text/vtt; charset=utf-8';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-/** Longest body for an open-ended range ("bytes=0-"): players ask again for the rest. */
-const MAX_RANGE_BYTES = 8 * 1024 * 1024;
 const CORS: Record<string, string> = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
@@ -145,7 +167,7 @@ export class VodOrigin {
   }
 }
 
-/** A file with byte ranges (RFC 9110 §14): one range per request, open-ended ranges capped. */
+/** A file with byte ranges (RFC 9110 §14): one range per request; the body is a slice to stream. */
 async function fileResponse(file: string, type: string, range: string | undefined, extra: Record<string, string>): Promise<VodResponse> {
   let size: number;
   try {
@@ -154,7 +176,8 @@ async function fileResponse(file: string, type: string, range: string | undefine
     return error(404, 'the MP4 is not ready yet; GET /api/vod/:id shows the job progress');
   }
   const base = { ...CORS, ...extra, 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Cache-Control': 'public, max-age=3600' };
-  if (!range) return { status: 200, headers: base, body: await readFile(file) };
+  if (size === 0) return { status: 200, headers: base, body: '' };
+  if (!range) return { status: 200, headers: base, body: { file, start: 0, end: size - 1 } };
   const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
   if (!m || (m[1] === '' && m[2] === '')) return error(416, 'only single byte ranges are served', { 'Content-Range': `bytes */${size}` });
   let start: number;
@@ -164,17 +187,10 @@ async function fileResponse(file: string, type: string, range: string | undefine
     end = size - 1;
   } else {
     start = Number(m[1]);
-    end = m[2] === '' ? Math.min(size - 1, start + MAX_RANGE_BYTES - 1) : Math.min(size - 1, Number(m[2]));
+    end = m[2] === '' ? size - 1 : Math.min(size - 1, Number(m[2]));
   }
   if (start >= size || end < start) return error(416, `range outside the file (${size} bytes)`, { 'Content-Range': `bytes */${size}` });
-  const body = Buffer.alloc(end - start + 1);
-  const handle = await open(file, 'r');
-  try {
-    await handle.read(body, 0, body.length, start);
-  } finally {
-    await handle.close();
-  }
-  return { status: 206, headers: { ...base, 'Content-Range': `bytes ${start}-${end}/${size}` }, body };
+  return { status: 206, headers: { ...base, 'Content-Range': `bytes ${start}-${end}/${size}` }, body: { file, start, end } };
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -4,7 +4,7 @@
  * recognizer interface with its PocketSphinx implementation.
  */
 export { VodLibrary, type VodLibraryOptions, type VodSummary, type VodState, type VodJobProgress, type VodView } from './VodLibrary.ts';
-export { VodOrigin, type VodRequest, type VodResponse } from './VodOrigin.ts';
+export { VodOrigin, isFileSlice, readBody, type FileSlice, type VodRequest, type VodResponse } from './VodOrigin.ts';
 export { PocketsphinxRecognizer, type PocketsphinxOptions } from './PocketsphinxRecognizer.ts';
 export type { SpeechRecognizer, RecognizedWord, RecognizeOptions } from './speech-recognizer.ts';
 export type { Chapter, ChapterMark, ChapterSource } from './chapters.ts';

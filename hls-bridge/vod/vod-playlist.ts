@@ -19,7 +19,7 @@ export function renderVodMediaPlaylist(r: RenditionIndex): string {
   let afterGap = false;
   let first = true;
   for (const s of r.segments) {
-    if (!s.present && false) {
+    if (!s.present) {
       // The gap keeps its slot on the timeline; players skip it without loading it.
       if (s.generation !== generation && r.inits.has(s.generation)) {
         lines.push(`#EXT-X-MAP:URI="${initUri(s.generation)}"`);

@@ -225,4 +225,36 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
     assert.ok(load(after)!.pipesOut <= load(before)!.pipesOut, 'no pipe was opened for the forged requests');
     assert.equal(load(after)!.viewers, load(before)!.viewers, 'no viewer was placed by the forged request');
   });
+
+  test('Redis down: viewers keep playing, new placements get a clear 503; Redis back: placements resume', async () => {
+    const origin = ctx.cluster.node('origin').url;
+    const page = await openPage(ctx.browser);
+    const watcher = ctx.viewers['edge-a']!;
+    const frames = (): Promise<number> => watcher.evaluate(() => (window as unknown as { __watch: { framesPresented: number } }).__watch.framesPresented);
+    const whep = async (): Promise<Response> => {
+      const res = await fetch(`${origin}/whep/${encodeURIComponent(ctx.streamId)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp' },
+        body: await createViewerOffer(page),
+      });
+      if (res.status === 201) await fetch(new URL(res.headers.get('location')!, origin), { method: 'DELETE' });
+      return res;
+    };
+    try {
+      await ctx.cluster.stopRedis();
+      await sleep(2500); // past the view's staleness bound (TTL + one heartbeat)
+      const refused = await whep();
+      assert.equal(refused.status, 503);
+      assert.match(await refused.text(), /registry \(Redis\) is unreachable/);
+      const before = await frames();
+      await sleep(1000);
+      assert.ok((await frames()) > before + 10, 'the viewer on edge-a kept playing');
+
+      await ctx.cluster.startRedis();
+      const back = await until(whep, (r) => r.status === 201, 10_000, 'placement to work again');
+      assert.equal(back.status, 201);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -21,6 +21,7 @@ const PAGES: readonly { pattern: string; file: string; params: number }[] = [
   { pattern: '/', file: 'index.html', params: 0 },
   { pattern: '/live', file: 'live.html', params: 0 },
   { pattern: '/watch/:id', file: 'watch.html', params: 1 },
+  { pattern: '/dashboard', file: 'dashboard.html', params: 0 },
 ];
 
 export function registerStaticRoutes(app: TemplatedApp, deps: StaticRoutesDeps): void {

@@ -6,14 +6,17 @@
  * and PATCH /api/streams/:id {title}.
  */
 import { readFile } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
-import type { TemplatedApp } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { isFileSlice, type VodResponse } from '../../hls-bridge/vod/index.ts';
 import { BadRequestError, ServiceUnavailableError, UnsupportedMediaTypeError } from '../errors.ts';
 import { ChapterMarkBody, UpdateStreamBody } from '../protocol/messages.ts';
 import type { VodService } from '../vod/VodService.ts';
 import { bearerToken } from './bearer-token.ts';
 import { mediaTypeOf } from './content-type.ts';
 import { CORS_HEADERS } from './cors.ts';
+import { sendFileSlice, type AbortTracker } from './file-slice-response.ts';
 import type { HttpContext } from './HttpContext.ts';
 import { route } from './route.ts';
 
@@ -55,10 +58,27 @@ export function registerVodRoutes(app: TemplatedApp, deps: VodRoutesDeps): void 
         ...(ctx.header('range') ? { range: ctx.header('range')! } : {}),
         query: new URLSearchParams(ctx.query),
       });
-      ctx.respond(res.status, res.headers, res.body);
+      // Only the MP4 comes back as a file slice, and its route streams it (below).
+      ctx.respond(res.status, res.headers, isFileSlice(res.body) ? '' : res.body);
     },
     { errors: 'text' },
   );
+  // The MP4 is streamed from disk (byte ranges for seeking, the whole file for a download).
+  const mp4 = (res: HttpResponse, req: HttpRequest): void => {
+    const method = req.getMethod().toUpperCase();
+    const request = { path: req.getUrl().slice(FILES_PREFIX.length), range: req.getHeader('range'), query: new URLSearchParams(req.getQuery() ?? '') };
+    const abort: AbortTracker = { aborted: false, onAbort: null };
+    res.onAborted(() => {
+      abort.aborted = true;
+      abort.onAbort?.();
+    });
+    vod.origin
+      .handle({ path: request.path, method: 'GET', ...(request.range ? { range: request.range } : {}), query: request.query })
+      .then((answer) => sendVodAnswer(res, abort, answer, method === 'HEAD'))
+      .catch((err: unknown) => sendVodAnswer(res, abort, { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: `cannot serve the MP4: ${(err as Error).message}\n` }, false));
+  };
+  app.get(`${FILES_PREFIX}:id/vod.mp4`, mp4);
+  app.head(`${FILES_PREFIX}:id/vod.mp4`, mp4);
   app.get(`${FILES_PREFIX}:id/*`, files);
   app.head(`${FILES_PREFIX}:id/*`, files);
   app.options(`${FILES_PREFIX}:id/*`, files);
@@ -122,4 +142,19 @@ function parseJson<T>(ctx: HttpContext, text: string, schema: { safeParse(v: unk
 function checkJsonType(ctx: HttpContext, example: string): void {
   const type = mediaTypeOf(ctx);
   if (type !== undefined && type !== 'application/json') throw new UnsupportedMediaTypeError(`send JSON like ${example} with Content-Type: application/json, not ${type}`);
+}
+
+function sendVodAnswer(res: HttpResponse, abort: AbortTracker, answer: VodResponse, head: boolean): void {
+  if (abort.aborted) return;
+  if (isFileSlice(answer.body)) {
+    sendFileSlice(res, abort, answer.status, answer.headers, answer.body, head);
+    return;
+  }
+  const body = answer.body;
+  res.cork(() => {
+    res.writeStatus(`${answer.status} ${STATUS_CODES[answer.status] ?? ''}`.trimEnd());
+    for (const [key, value] of Object.entries(answer.headers)) res.writeHeader(key, value);
+    if (head) res.endWithoutBody(Buffer.byteLength(body));
+    else res.end(body);
+  });
 }

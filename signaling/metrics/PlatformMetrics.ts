@@ -31,8 +31,10 @@ export class PlatformMetrics {
   readonly #chatDeliveries: Counter;
   readonly #delay: Histogram;
   readonly #firstFrame: Histogram;
+  readonly #options: PlatformMetricsOptions;
 
   constructor(options: PlatformMetricsOptions) {
+    this.#options = options;
     const registry = this.registry;
     registry.setDefaultLabels({ node: options.nodeId, role: options.role });
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
@@ -137,6 +139,23 @@ export class PlatformMetrics {
     for (const d of delaysMs) this.#delay.observe(d / 1000);
     this.delays.add(delaysMs);
     if (firstFrameMs !== undefined) this.#firstFrame.observe(firstFrameMs / 1000);
+  }
+
+  /** This node as the dashboard's `/api/cluster` shows a node (the one-box platform has no registry). */
+  localOverview(): { self: string; healthy: boolean; at: number; nodes: unknown[] } {
+    const sampler = this.sampler;
+    sampler.sample();
+    const g = sampler.gauges;
+    const node = {
+      id: this.#options.nodeId,
+      role: this.#options.role,
+      parent: null,
+      capacity: 0,
+      load: { viewers: g.viewerTransports, cpu: g.cpuCores, egressBps: g.egressBps, pipesOut: g.pipesOut, pipesIn: g.pipesIn },
+      streams: sampler.streams,
+      delay: this.delays.summary(),
+    };
+    return { self: node.id, healthy: true, at: Date.now(), nodes: [node] };
   }
 
   async text(): Promise<{ contentType: string; body: string }> {

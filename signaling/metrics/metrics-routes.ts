@@ -17,7 +17,15 @@ const ViewerStatsBody = z.object({
   firstFrameMs: z.number().min(0).max(600_000).optional(),
 });
 
-export function registerMetricsRoutes(app: TemplatedApp, deps: { readonly metrics: PlatformMetrics }): void {
+/** `standalone`: also serve `GET /api/cluster` for the dashboard (a cluster node serves its own from the registry). */
+export function registerMetricsRoutes(app: TemplatedApp, deps: { readonly metrics: PlatformMetrics; readonly standalone: boolean }): void {
+  if (deps.standalone) {
+    app.get(
+      '/api/cluster',
+      route((ctx) => ctx.respond(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, JSON.stringify(deps.metrics.localOverview()))),
+    );
+  }
+
   app.get(
     '/metrics',
     route(async (ctx) => {

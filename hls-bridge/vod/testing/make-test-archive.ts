@@ -27,7 +27,7 @@ export interface TestArchiveOptions {
   readonly durationSec: number;
   /** Capture time of the first sample, Unix ms. */
   readonly startMs: number;
-  readonly video?: { readonly width: number; readonly height: number; readonly fps?: number } | false;
+  readonly video?: { readonly width: number; readonly height: number; readonly fps?: number; readonly bitrateKbps?: number } | false;
   readonly audio?: 'tone' | 'silence' | { readonly speech: readonly SpokenPhrase[] } | false;
   readonly ffmpegPath?: string;
   /** Stream copy this many times over (a long archive from a short encode; benchmarks). */
@@ -55,7 +55,7 @@ export async function makeTestArchive(o: TestArchiveOptions): Promise<TestArchiv
       const fps = video.fps ?? 30;
       const name = `${Math.min(video.width, video.height)}p`;
       inputs.push('-f', 'lavfi', '-i', `testsrc2=size=${video.width}x${video.height}:rate=${fps}:duration=${o.durationSec}`);
-      outputs.push('-map', `${inputs.filter((a) => a === '-i').length - 1}:v`, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps * 2), '-keyint_min', String(fps * 2), '-sc_threshold', '0', '-pix_fmt', 'yuv420p', ...hlsOutput(work, name));
+      outputs.push('-map', `${inputs.filter((a) => a === '-i').length - 1}:v`, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps * 2), '-keyint_min', String(fps * 2), '-sc_threshold', '0', '-pix_fmt', 'yuv420p', ...(video.bitrateKbps ? ['-b:v', `${video.bitrateKbps}k`, '-maxrate', `${video.bitrateKbps}k`, '-bufsize', `${video.bitrateKbps * 2}k`] : []), ...hlsOutput(work, name));
       renditions.push(name);
     }
     const audio = o.audio === undefined ? 'tone' : o.audio;

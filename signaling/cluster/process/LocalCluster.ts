@@ -53,7 +53,7 @@ export interface RunningNode {
 export class LocalCluster {
   readonly redisUrl: string;
   readonly secret: string;
-  readonly #redis: RedisServer | undefined;
+  #redis: RedisServer | undefined;
   readonly #options: LocalClusterOptions;
   readonly #nodes = new Map<string, RunningNode>();
   #nextIndex = 0;
@@ -127,6 +127,16 @@ export class LocalCluster {
     this.#nodes.set(spec.id, running);
     await process.waitReady(spec.id, o.readyTimeoutMs ?? 30_000);
     return running;
+  }
+
+  /** Stops the Redis started here (outage tests); startRedis() brings it back on the same port, empty. */
+  async stopRedis(): Promise<void> {
+    await this.#redis?.stop();
+  }
+
+  async startRedis(): Promise<void> {
+    if (!this.#redis) throw new Error('this cluster uses an outside Redis');
+    this.#redis = await RedisServer.start({ port: this.#redis.port, maxLifetimeSeconds: this.#options.maxLifetimeSeconds });
   }
 
   /** Which node a UDP port (from an SDP candidate) belongs to. */

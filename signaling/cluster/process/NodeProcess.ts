@@ -38,6 +38,8 @@ export class NodeProcess {
       cwd: ROOT,
       env: { ...process.env, ...options.env, PORT: String(options.port) },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: a terminal's Ctrl-C reaches only the parent, which stops the nodes in order.
+      detached: true,
     });
     const keep = (chunk: Buffer, stream: NodeJS.WriteStream): void => {
       const lines = chunk.toString().split('\n').filter(Boolean);

@@ -56,12 +56,21 @@ export class RedisServer {
     return server;
   }
 
-  /** Kills the server (SIGKILL: it holds nothing worth saving) and waits for it to exit. */
+  /**
+   * Stops the server and waits for it to exit. SIGTERM, because `timeout` (the
+   * lifetime bound) passes it on to redis-server, where a SIGKILL would only
+   * kill `timeout` and orphan the server; redis exits at once without persistence.
+   */
   async stop(): Promise<void> {
-    if (this.#exited) return;
-    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
-    this.#child.kill('SIGKILL');
-    await exited;
+    if (!this.#exited) {
+      const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
+      this.#child.kill('SIGTERM');
+      const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.#child.stdout?.destroy();
+    this.#child.stderr?.destroy();
   }
 }
 

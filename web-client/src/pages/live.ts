@@ -16,6 +16,7 @@ import { SignalingClient } from '../net/SignalingClient.ts';
 import { signalingUrl } from '../net/ws-url.ts';
 import { byId, setText } from '../ui/element.ts';
 import { formatElapsed, formatViewers } from '../ui/format-time.ts';
+import { ChapterMarker } from '../vod/ChapterMarker.ts';
 
 export interface LiveHook {
   state: PublisherState;
@@ -68,6 +69,9 @@ let publisher: Publisher | null = null;
 let liveSince: number | null = null;
 let releaseScreen: (() => void) | null = null;
 let chat: MountedChat | null = null;
+/** The stream being published (id and key), for the chapter marker. */
+let current: CreatedStream | null = null;
+const chapterMarker = new ChapterMarker({ row: byId('chapter-row'), input: byId<HTMLInputElement>('chapter-title'), button: byId<HTMLButtonElement>('chapter'), stream: () => (publisher?.state === 'live' ? current : null) });
 
 function showError(message: string | null): void {
   hook.error = message;
@@ -97,6 +101,7 @@ function render(): void {
   ui.preview.classList.toggle('mirrored', media.kind === 'camera' && media.facing === 'user');
   // The test pattern must stay whole on screen (its code is read off the picture); a camera fills it.
   ui.preview.classList.toggle('stage-video-contain', media.kind === 'clock');
+  chapterMarker.refresh();
 }
 
 /** ?audio=tone|mic|none picks the test pattern's audio (default tone). */
@@ -146,6 +151,7 @@ async function goLive(): Promise<void> {
   try {
     const created = await createStream(ui.title.value.trim() || (media.kind === 'clock' ? 'Frame clock test' : 'Live from my phone'));
     hook.streamId = created.id;
+    current = created;
     hook.viewers = 0;
     // The streamer's chat: joined with the key (moderation, donation alerts); its playhead is "now".
     chat?.close();
