@@ -136,7 +136,8 @@ async function main(): Promise<void> {
     console.log(`live as ${streamId}; opening one viewer per hop count`);
     const watchers: ClockWatcher[] = [];
     teardown.add('viewers', () => Promise.all(watchers.map((w) => w.close())));
-    for (const hop of HOPS) watchers.push(await ClockWatcher.open(browser, { baseUrl: origin, streamId, node: hop.node }));
+    // Opened together, so no hop count gets an earlier (or later) start of the publisher's ramp-up.
+    watchers.push(...(await Promise.all(HOPS.map((hop) => ClockWatcher.open(browser, { baseUrl: origin, streamId, node: hop.node })))));
     await sleep(flags.warmup * 1000);
     for (const w of watchers) await w.poll(); // drop the warm-up samples
 

@@ -26,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -161,7 +161,8 @@ function parseFlags(): Flags {
       return { members: num('steps (members)', m, 10, 5000), rate: num('steps (rate)', r, 1, 100_000) };
     });
   const reactionMembers = num('reaction-members', values['reaction-members'], 10, 5000);
-  const largest = Math.max(reactionMembers, ...steps.map((s) => s.members));
+  const reactions = num('reactions', values.reactions, 0, 500_000);
+  const largest = Math.max(reactions > 0 ? reactionMembers : 0, ...steps.map((s) => s.members));
   const clients = values.clients === undefined ? largest : num('clients', values.clients, largest, 5000);
   return {
     clients,
@@ -169,7 +170,7 @@ function parseFlags(): Flags {
     senders: num('senders', values.senders, 1, 5000),
     seconds: num('seconds', values.seconds, 2, 120),
     warmup: num('warmup', values.warmup, 0, 30),
-    reactions: num('reactions', values.reactions, 0, 500_000),
+    reactions,
     reactionMembers,
     processes: num('processes', values.processes, 1, 8),
     probes: num('probes', values.probes, 1, 20),
@@ -204,6 +205,8 @@ async function main(): Promise<void> {
       const share = (total: number): number => shareOf(total, flags.processes, i);
       const worker = new WorkerProcess<ChildIn, ChildOut>(new URL(import.meta.url), `chat clients ${i}`);
       teardown.add(`clients ${i}`, () => worker.stop(3000));
+      // The load generators yield to the server under test when the box is short of CPU.
+      if (worker.pid !== undefined) setPriority(worker.pid, 10);
       worker.send({ type: 'clientsStart', port: ready.port, streamId: ready.streamId, sockets: share(flags.clients), senders: share(flags.senders), probes: flags.probes, lifetimeMs, label: `p${i}` });
       clients.push(worker);
     }

@@ -29,7 +29,6 @@ export interface WeriftDtls {
   readonly iceTransport: { readonly connection: WeriftIceConnection };
   bytesSent?: number;
   packetsSent?: number;
-  sendRtp?(payload: Buffer, header: never): Promise<number>;
 }
 
 interface WeriftIceConnection {
@@ -95,10 +94,16 @@ export class RtpEgress {
   #rekey(): SrtpProtector | undefined {
     const session = this.#dtls.srtp;
     this.#srtpSession = session;
-    this.#protector = session
-      ? new SrtpProtector(session.config.profile, session.config.keys.localMasterKey, session.config.keys.localMasterSalt)
-      : undefined;
-    if (session) logger.debug(`keys set [profile:${session.config.profile === SRTP_AEAD_AES_128_GCM ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80'}]`);
+    this.#protector = undefined;
+    if (!session) return undefined;
+    const { profile, keys } = session.config;
+    try {
+      this.#protector = new SrtpProtector(profile, keys.localMasterKey, keys.localMasterSalt);
+      logger.debug(`keys set [profile:${profile === SRTP_AEAD_AES_128_GCM ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80'}]`);
+    } catch (err) {
+      // Only if werift negotiated a profile added after 0.25: this viewer gets no media until SrtpProtector supports it.
+      logger.error(`cannot protect RTP for this viewer: ${(err as Error).message}`);
+    }
     return this.#protector;
   }
 

@@ -101,6 +101,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
       : new ClusterNode({
           sfu,
           metrics,
+          streams,
           cluster: config.cluster,
           host: config.host,
           announcedIp: config.rtc.announcedIp,
@@ -117,11 +118,14 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
     // In a cluster, capacity is per node and placement enforces it.
     maxViewersPerStream: cluster ? Infinity : config.webrtcMaxViewers,
     placement: cluster?.placement,
+    remoteViewers: cluster ? (id) => cluster.remoteViewers(id) : undefined,
     overflowUrl: hls ? (id) => hlsUrl(id, config.publicUrl) : undefined,
   });
 
+  cluster?.attachSessions(sessions);
+
   const chatDatabase = ChatDatabase.open(config.dataDir);
-  const chat = new ChatService({ streams, database: chatDatabase, publish: (topic, frame) => app.publish(topic, frame, true, false) }, options.chat);
+  const chat = new ChatService({ streams, database: chatDatabase, publish: (topic, frame) => { metrics.noteChatDeliveries(app.numSubscribers(topic)); return app.publish(topic, frame, true, false); } }, options.chat);
   const payments = options.payments ?? new TestPaymentProvider();
   if (payments instanceof TestPaymentProvider) logger.warn('donations and subs use TestPaymentProvider: no money moves (see README, "Payments")');
   const donations = new DonationService({ ledger: chat.ledger, payments, streams, onRecorded: (record) => chat.announce(record) });

@@ -83,20 +83,28 @@ interface Running {
   readonly jobStartedAt: number;
   lastPersist: number;
   done: Promise<void>;
+  /** The job as last written (progress writes patch this one, never a stale copy). */
+  job: VodJob;
 }
 
 /** Rough real-time multiples before any job measured them (stitch is disk-bound, captions CPU-bound). */
 const INITIAL_SPEED: Record<StageName, number> = { stitch: 200, captions: 3 };
 const PERSIST_EVERY_MS = 1000;
+const MAX_CACHED_VIEWS = 64;
+const MAX_PENDING_STREAMS = 10_000;
 
 export class VodLibrary {
   readonly store: VodStore;
   readonly #options: VodLibraryOptions;
   readonly #ending = new Map<string, Promise<void>>();
+  /** Streams created but not live yet: what they asked for. */
+  readonly #created = new Map<string, { captions: boolean; createdAt: string }>();
   readonly #views = new Map<string, Promise<VodView | null>>();
   readonly #queue: string[] = [];
   readonly #speed: Record<StageName, number> = { ...INITIAL_SPEED };
   #running: Running | null = null;
+  /** job.json writes, in order: a progress write never lands after a later state change. */
+  #jobWrites: Promise<void> = Promise.resolve();
   #pump: Promise<void> | null = null;
   #ffmpegPath: string | null = null;
   #closed = false;
@@ -127,22 +135,24 @@ export class VodLibrary {
     }
   }
 
-  async streamCreated(streamId: string, o: { title: string; captions: boolean; createdAt?: string }): Promise<void> {
-    await this.store.writeMeta({ streamId, title: o.title, captions: o.captions, createdAt: o.createdAt ?? new Date().toISOString(), startedAt: null, endedAt: null });
+  /** Remembers what the stream asked for; nothing goes to disk until it goes live. */
+  streamCreated(streamId: string, o: { title: string; captions: boolean; createdAt?: string }): void {
+    this.#created.set(streamId, { captions: o.captions, createdAt: o.createdAt ?? new Date().toISOString() });
+    // Streams that never go live must not pile up here.
+    if (this.#created.size > MAX_PENDING_STREAMS) this.#created.delete(this.#created.keys().next().value!);
   }
 
   async streamStarted(streamId: string, startedAt: string, title: string): Promise<void> {
-    const meta = (await this.store.readMeta(streamId)) ?? { streamId, title, captions: false, createdAt: startedAt, startedAt: null, endedAt: null };
+    const created = this.#created.get(streamId);
+    this.#created.delete(streamId);
+    const meta = (await this.store.readMeta(streamId)) ?? { streamId, title, captions: created?.captions ?? false, createdAt: created?.createdAt ?? startedAt, startedAt: null, endedAt: null };
     await this.store.writeMeta({ ...meta, title: meta.startedAt ? meta.title : title, startedAt: meta.startedAt ?? startedAt });
   }
 
-  /** A chapter point while live; a title change before going live just renames the stream. */
+  /** A chapter point while live; a title change before going live is just the stream's title. */
   async addMark(streamId: string, mark: { streamTimeMs: number; title: string | null; source: ChapterSource }): Promise<ChapterMark> {
     const meta = await this.store.readMeta(streamId);
-    if (mark.source === 'title' && meta && !meta.startedAt && mark.title) {
-      await this.store.writeMeta({ ...meta, title: mark.title });
-      return mark;
-    }
+    if (mark.source === 'title' && !meta?.startedAt) return mark;
     await this.store.appendMark(streamId, { ...mark, at: new Date().toISOString() });
     return mark;
   }
@@ -166,6 +176,8 @@ export class VodLibrary {
     if (!view) {
       view = this.#loadView(streamId);
       this.#views.set(streamId, view);
+      // Keep the most recently opened VODs only (each holds its archive index).
+      if (this.#views.size > MAX_CACHED_VIEWS) this.#views.delete(this.#views.keys().next().value!);
       // A miss is not cached: the VOD may appear a moment later.
       void view.then((v) => {
         if (!v && this.#views.get(streamId) === view) this.#views.delete(streamId);
@@ -326,12 +338,12 @@ export class VodLibrary {
     const meta = await this.store.readMeta(streamId);
     const abort = new AbortController();
     const now = Date.now();
-    const running: Running = { streamId, abort, stage: 'stitch', stageFraction: 0, stageStartedAt: now, jobStartedAt: now, lastPersist: 0, done: Promise.resolve() };
+    const running: Running = { streamId, abort, stage: 'stitch', stageFraction: 0, stageStartedAt: now, jobStartedAt: now, lastPersist: 0, done: Promise.resolve(), job };
     this.#running = running;
     let settle!: () => void;
     running.done = new Promise((resolve) => (settle = resolve));
     job = { ...job, state: 'running', attempts: job.attempts + 1, updatedAt: new Date().toISOString() };
-    await this.store.writeJob(job);
+    await this.#saveJob(running, job);
     logger.info(`job start [stream:${streamId}] [attempt:${job.attempts}]`);
     try {
       const view = await this.#prepare(streamId, meta, null);
@@ -340,7 +352,7 @@ export class VodLibrary {
       for (const stage of job.stages) {
         if (stage.state === 'done' && (await this.#outputExists(streamId, stage.name))) continue;
         if (stage.state === 'skipped') continue;
-        job = await this.#setStage(job, stage.name, { state: 'running', percent: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null, elapsedSec: null });
+        job = await this.#setStage(running, job, stage.name, { state: 'running', percent: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null, elapsedSec: null });
         running.stage = stage.name;
         running.stageFraction = 0;
         running.stageStartedAt = Date.now();
@@ -348,35 +360,35 @@ export class VodLibrary {
           running.stageFraction = fraction;
           if (Date.now() - running.lastPersist >= PERSIST_EVERY_MS) {
             running.lastPersist = Date.now();
-            void this.#persistProgress(streamId, stage.name, fraction);
+            void this.#persistProgress(running, stage.name, fraction);
           }
         };
         try {
           await this.#runStage(stage.name, streamId, view, limiter, abort.signal, onProgress);
           const elapsedSec = (Date.now() - running.stageStartedAt) / 1000;
           if (elapsedSec > 0.05 && view.timeline.durationSec > 0) this.#speed[stage.name] = view.timeline.durationSec / elapsedSec;
-          job = await this.#setStage(job, stage.name, { state: 'done', percent: 100, finishedAt: new Date().toISOString(), elapsedSec: Math.round(elapsedSec * 1000) / 1000 });
+          job = await this.#setStage(running, job, stage.name, { state: 'done', percent: 100, finishedAt: new Date().toISOString(), elapsedSec: Math.round(elapsedSec * 1000) / 1000 });
           logger.info(`${stage.name} done [stream:${streamId}] [${elapsedSec.toFixed(2)}s, ${(view.timeline.durationSec / Math.max(elapsedSec, 0.001)).toFixed(0)}x real time]`);
         } catch (err) {
           if (abort.signal.aborted) throw err;
           const message = (err as Error).message;
           logger.warn(`${stage.name} failed [stream:${streamId}]: ${message}`);
-          job = await this.#setStage(job, stage.name, { state: 'failed', finishedAt: new Date().toISOString(), error: message });
+          job = await this.#setStage(running, job, stage.name, { state: 'failed', finishedAt: new Date().toISOString(), error: message });
           // Without the MP4 the job failed; without captions the VOD is still complete.
           if (stage.name === 'stitch') {
             job = { ...job, state: 'failed', error: message, finishedAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
-            await this.store.writeJob(job);
+            await this.#saveJob(running, job);
             return;
           }
         }
       }
       job = { ...job, state: 'done', finishedAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
-      await this.store.writeJob(job);
+      await this.#saveJob(running, job);
     } catch (err) {
       if (!abort.signal.aborted) {
         const message = (err as Error).message;
         job = { ...job, state: 'failed', error: message, finishedAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
-        await this.store.writeJob(job);
+        await this.#saveJob(running, job);
         logger.warn(`job failed [stream:${streamId}]: ${message}`);
       } else logger.info(`job interrupted [stream:${streamId}]; it resumes on the next start`);
     } finally {
@@ -399,16 +411,24 @@ export class VodLibrary {
     return (await fileSize(this.store.file(streamId, stage === 'stitch' ? MP4_FILE : CAPTIONS_VTT))) !== null;
   }
 
-  async #setStage(job: VodJob, name: StageName, patch: Partial<JobStage>): Promise<VodJob> {
+  async #setStage(running: Running, job: VodJob, name: StageName, patch: Partial<JobStage>): Promise<VodJob> {
     const next: VodJob = { ...job, stages: job.stages.map((s) => (s.name === name ? { ...s, ...patch } : s)), updatedAt: new Date().toISOString() };
-    await this.store.writeJob(next);
+    await this.#saveJob(running, next);
     return next;
   }
 
-  async #persistProgress(streamId: string, name: StageName, fraction: number): Promise<void> {
-    const job = await this.store.readJob(streamId);
-    if (!job || job.state !== 'running' || this.#running?.streamId !== streamId) return;
-    await this.store.writeJob({ ...job, stages: job.stages.map((s) => (s.name === name && s.state === 'running' ? { ...s, percent: Math.floor(fraction * 100) } : s)), updatedAt: new Date().toISOString() });
+  #saveJob(running: Running, job: VodJob): Promise<void> {
+    running.job = job;
+    const write = this.#jobWrites.then(() => this.store.writeJob(job));
+    this.#jobWrites = write.catch(() => undefined);
+    return write;
+  }
+
+  async #persistProgress(running: Running, name: StageName, fraction: number): Promise<void> {
+    const job = running.job;
+    if (this.#running !== running) return;
+    const patched = { ...job, stages: job.stages.map((s) => (s.name === name && s.state === 'running' ? { ...s, percent: Math.floor(fraction * 100) } : s)), updatedAt: new Date().toISOString() };
+    await this.#saveJob(running, patched).catch((err: unknown) => logger.warn(`cannot save the progress of stream ${running.streamId}: ${(err as Error).message}`));
   }
 
   /** Percent and ETA of a job: the running stage from memory, the rest from disk, weighted by expected cost. */

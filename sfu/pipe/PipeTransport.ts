@@ -101,7 +101,8 @@ export class PipeTransport extends TypedEmitter<PipeTransportEvents> {
     this.#socket = socket;
     this.#announcedIp = options.announcedIp;
     this.#keepaliveMs = options.keepaliveMs ?? 1000;
-    this.#timeoutMs = options.timeoutMs ?? 5000;
+    // Three missed keepalives: a dead upstream frees its relays (and their viewers re-place) within ~3 s.
+    this.#timeoutMs = options.timeoutMs ?? 3000;
     this.#log = logger.child(`stream:${options.label}`).child(`pipe:${this.id.slice(0, 8)}`);
     socket.on('message', (data, rinfo) => this.#onMessage(data, rinfo));
     // Sends to a peer that just died fail with ECONNREFUSED on loopback; the timeout handles the peer's death.

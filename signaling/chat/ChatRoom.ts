@@ -58,6 +58,11 @@ export interface ChatRoomOptions {
    * paid per batch, not per message (at most this much added delay).
    */
   readonly batchIntervalMs: number;
+  /**
+   * Events sequenced but not yet sent beyond which viewers' messages are refused (room_busy):
+   * when the process cannot keep up, the queue must not grow until every flush takes seconds.
+   */
+  readonly maxPendingEvents: number;
 }
 
 /** Sends frames to every subscriber of a topic (uWS app.publish). */
@@ -70,6 +75,11 @@ type PendingAck = { readonly conn: ChatConnection; readonly reqId: number; reado
 /** Stream times outside [now - 6 h, now + 1 min] are clamped: a wrong clock must not hold a message back forever. */
 const STREAM_TIME_PAST_MS = 6 * 3600_000;
 const STREAM_TIME_FUTURE_MS = 60_000;
+/** Most events stored and published in one event-loop turn. */
+const FLUSH_SLICE_EVENTS = 2048;
+/** A flush slower than this delays every member's chat: worth a warning. */
+const SLOW_FLUSH_MS = 100;
+const SLOW_FLUSH_WARN_EVERY_MS = 10_000;
 const RANK: Readonly<Record<ChatRole, number>> = { viewer: 0, moderator: 1, streamer: 2 };
 
 export class ChatRoom {
@@ -91,6 +101,8 @@ export class ChatRoom {
   #flushScheduled = false;
   #lastFlushAt = Number.NEGATIVE_INFINITY;
   #reactionTimer: NodeJS.Timeout | undefined;
+  #slowFlushes = 0;
+  #slowFlushWarnedAt = Number.NEGATIVE_INFINITY;
   #closed = false;
 
   constructor(streamId: string, deps: { log: ChatLog; publish: Publish }, options: ChatRoomOptions) {
@@ -167,7 +179,7 @@ export class ChatRoom {
       if (wait > 0) {
         throw new ChatLimitError('slow_mode', `slow mode is on (one message every ${this.moderation.slowModeSeconds} s): wait ${Math.ceil(wait / 1000)} s`);
       }
-      if (!this.#flood.take()) throw new ChatLimitError('room_busy', 'this chat is too busy right now; your message was dropped, try again in a moment');
+      if (this.#pending.length >= this.#options.maxPendingEvents || !this.#flood.take()) throw new ChatLimitError('room_busy', 'this chat is too busy right now; your message was dropped, try again in a moment');
       this.moderation.noteMessage(member.userId, now);
     }
     const seq = this.#post({ kind: 'message', streamTime: clampStreamTime(streamTime, now), user, text });
@@ -214,21 +226,32 @@ export class ChatRoom {
     this.#post(record.kind === 'donation' ? { kind: 'donation', streamTime: record.streamTime, user, entry } : { kind: 'sub', streamTime: record.streamTime, user, entry });
   }
 
-  /** Stores and publishes everything sequenced so far (normally run once per event-loop turn). */
+  /**
+   * Stores and publishes what was sequenced (normally once per batch interval). A backlog is sent
+   * in slices of FLUSH_SLICE_EVENTS, one per event-loop turn, so incoming frames are still read in between.
+   */
   flush(): void {
     this.#flushScheduled = false;
-    const events = this.#pending;
-    if (events.length === 0) return;
-    this.#lastFlushAt = performance.now();
-    const acks = this.#acks;
-    this.#pending = [];
-    this.#acks = [];
+    if (this.#pending.length === 0) return;
+    const started = performance.now();
+    this.#lastFlushAt = started;
+    const events = this.#pending.length <= FLUSH_SLICE_EVENTS ? this.#pending : this.#pending.slice(0, FLUSH_SLICE_EVENTS);
+    const lastSeq = events.at(-1)!.seq;
+    const ackCount = this.#acks.findIndex((a) => a.seq > lastSeq);
+    const acks = ackCount < 0 ? this.#acks : this.#acks.slice(0, ackCount);
+    this.#pending = events === this.#pending ? [] : this.#pending.slice(events.length);
+    this.#acks = acks === this.#acks ? [] : this.#acks.slice(acks.length);
+    if (this.#pending.length > 0 && !this.#closed) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
     try {
       this.#log.append(this.streamId, events);
     } catch (err) {
       // Chat stays up when the disk fails; the log has a hole the operator must look at.
       this.#logger.error(`flush() could not store seqs ${events[0]!.seq}..${events.at(-1)!.seq}`, err);
     }
+    const stored = performance.now();
     for (const event of events) this.#history.push(event);
     const max = this.#options.maxBatchEvents;
     for (let i = 0; i < events.length; i += max) {
@@ -236,14 +259,17 @@ export class ChatRoom {
       this.#publish(this.topic, encodeMessage({ type: 'chat', streamId: this.streamId, events: batch }));
     }
     for (const ack of acks) ack.conn.send({ type: 'chatAck', reqId: ack.reqId, seq: ack.seq });
+    const took = performance.now() - started;
+    if (took > SLOW_FLUSH_MS) this.#warnSlowFlush(events.length, took, stored - started);
   }
 
   /** Flushes what is pending and stops the timers; members stay subscribed until their sockets close. */
   close(): void {
     if (this.#closed) return;
-    this.flush();
-    this.#flushReactions();
     this.#closed = true;
+    while (this.#pending.length > 0) this.flush();
+    clearTimeout(this.#reactionTimer);
+    this.#flushReactions();
     for (const conn of [...this.#members.keys()]) this.leave(conn);
   }
 
@@ -258,6 +284,18 @@ export class ChatRoom {
     }
     if (this.#closed) this.flush();
     return seq;
+  }
+
+  /** At most one warning per SLOW_FLUSH_WARN_EVERY_MS, counting the slow flushes in between. */
+  #warnSlowFlush(events: number, tookMs: number, storingMs: number): void {
+    this.#slowFlushes++;
+    const now = performance.now();
+    if (now - this.#slowFlushWarnedAt < SLOW_FLUSH_WARN_EVERY_MS) return;
+    this.#logger.warn(
+      `flush() of ${events} events took ${Math.round(tookMs)} ms (storing ${Math.round(storingMs)} ms); ${this.#slowFlushes} slow flushes since the last warning: the disk or the CPU is overloaded`,
+    );
+    this.#slowFlushWarnedAt = now;
+    this.#slowFlushes = 0;
   }
 
   #flushReactions(): void {

@@ -37,6 +37,7 @@ export const DEFAULT_CHAT_LIMITS: ChatLimits = Object.freeze({
   reactionWindowMs: 250,
   maxBatchEvents: 256,
   batchIntervalMs: 10,
+  maxPendingEvents: 10_000,
   maxRoomsPerConnection: 8,
   idleRoomUnloadMs: 60_000,
 });

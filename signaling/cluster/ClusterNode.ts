@@ -16,6 +16,8 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { InvalidStateError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import type { PlatformMetrics } from '../metrics/PlatformMetrics.ts';
+import type { SessionManager } from '../streams/SessionManager.ts';
+import type { StreamRegistry } from '../streams/StreamRegistry.ts';
 import type { ClusterConfig } from './cluster-config.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
 import type { ClusterStore } from './cluster-store.ts';
@@ -32,6 +34,7 @@ import type { PipeSettings } from './pipe-settings.ts';
 import { RedisClusterStore } from './RedisClusterStore.ts';
 import { RelayManager } from './RelayManager.ts';
 import { ServedViewers } from './ServedViewers.ts';
+import { StreamMirror } from './StreamMirror.ts';
 
 const logger = createLogger('signaling:cluster:ClusterNode');
 const REDIS_READY_TIMEOUT_MS = 5000;
@@ -39,6 +42,8 @@ const REDIS_READY_TIMEOUT_MS = 5000;
 export interface ClusterNodeDeps {
   readonly sfu: Sfu;
   readonly metrics: PlatformMetrics;
+  /** Streams published on other nodes are mirrored here, so viewers can enter through this node. */
+  readonly streams: StreamRegistry;
   readonly cluster: ClusterConfig;
   /** HTTP listen host (HOST) and announced address, to derive the node's URL and pipe address. */
   readonly host: string;
@@ -64,8 +69,12 @@ export class ClusterNode {
   readonly #linkHub: LinkHub;
   readonly #served: ServedViewers;
   readonly #links: NodeLinks;
+  readonly #mirror: StreamMirror;
   readonly #startedAt = Date.now();
   #heartbeat: NodeHeartbeat | undefined;
+  #sessions: SessionManager | undefined;
+  /** Viewer sessions other nodes signal, per stream. */
+  #remoteEntries = new Map<string, number>();
   #url = '';
   #closed = false;
 
@@ -107,6 +116,7 @@ export class ClusterNode {
       connectTimeoutMs: deps.connectTimeoutMs,
       orphanGraceMs: 10_000,
     });
+    this.#mirror = new StreamMirror({ streams: deps.streams, selfId: this.id });
     this.#links = new NodeLinks({
       client: this.#client,
       onDown: (nodeId) => {
@@ -133,6 +143,16 @@ export class ClusterNode {
       router.on('newproducer', () => this.#heartbeat?.beatSoon());
       router.once('close', () => this.#heartbeat?.beatSoon());
     });
+  }
+
+  /** Lets the heartbeat report this node's viewer sessions, and the sum of the others' reach its counts. */
+  attachSessions(sessions: SessionManager): void {
+    this.#sessions = sessions;
+  }
+
+  /** Viewers of a stream that entered through other nodes (for the cluster-wide count). */
+  remoteViewers(streamId: string): number {
+    return this.#remoteEntries.get(streamId) ?? 0;
   }
 
   /** Base URL other nodes use for this node's cluster API (known after start()). */
@@ -162,6 +182,10 @@ export class ClusterNode {
       intervalMs: cluster.heartbeatMs,
       ttlMs: cluster.nodeTtlMs,
       record: () => this.#record(),
+      onRefresh: (nodes) => {
+        this.#mirror.sync(nodes);
+        this.#sumEntries(nodes);
+      },
     });
     await this.#heartbeat.start();
     logger.info(`joined [node:${this.id}] [role:${this.role}] [url:${this.#url}] [registry:${this.#store.kind}] [parent:${cluster.parent ?? '-'}]`);
@@ -180,11 +204,33 @@ export class ClusterNode {
     await this.#store.close();
   }
 
+  #sumEntries(nodes: readonly NodeRecord[]): void {
+    const sums = new Map<string, number>();
+    for (const node of nodes) {
+      if (node.id === this.id) continue;
+      for (const [id, n] of Object.entries(node.entries)) sums.set(id, (sums.get(id) ?? 0) + n);
+    }
+    const changed = [...new Set([...sums.keys(), ...this.#remoteEntries.keys()])].filter((id) => sums.get(id) !== this.#remoteEntries.get(id));
+    this.#remoteEntries = sums;
+    for (const id of changed) this.#sessions?.refreshViewerCount(id);
+  }
+
   #routerFor(streamId: string): Promise<Router> {
     const router = this.#deps.sfu.getRouter(streamId);
     if (router && !router.closed && (router.publisher || router.pipe)) return Promise.resolve(router);
     if (this.#relays) return this.#relays.ensure(streamId);
     return Promise.reject(new InvalidStateError(`stream "${streamId}" is not live on node ${this.id}`, 'not_live'));
+  }
+
+  #entries(): Record<string, number> {
+    const sessions = this.#sessions;
+    if (!sessions) return {};
+    const out: Record<string, number> = {};
+    for (const stream of this.#deps.streams.list(['live'])) {
+      const n = sessions.viewerSessions(stream.id);
+      if (n > 0) out[stream.id] = n;
+    }
+    return out;
   }
 
   #record(): NodeRecord {
@@ -200,6 +246,7 @@ export class ClusterNode {
       capacity: cluster.capacity,
       load: { viewers: g.viewerTransports, cpu: g.cpuCores, egressBps: g.egressBps, pipesOut: g.pipesOut, pipesIn: g.pipesIn },
       streams: sampler.streams,
+      entries: this.#entries(),
       delay: metrics.delays.summary(),
       startedAt: this.#startedAt,
       heartbeatAt: Date.now(),

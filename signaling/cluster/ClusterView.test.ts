@@ -13,6 +13,7 @@ function record(id: string, startedAt = 1): NodeRecord {
     capacity: 10,
     load: { viewers: 2, cpu: 0, egressBps: 0, pipesOut: 0, pipesIn: 0 },
     streams: {},
+    entries: {},
     delay: { p50: null, p95: null, samples: 0 },
     startedAt,
     heartbeatAt: 0,

@@ -21,6 +21,8 @@ export interface NodeHeartbeatOptions {
   readonly ttlMs: number;
   /** Builds the current record (load sampled now). */
   readonly record: () => NodeRecord;
+  /** Called with every successful read of the registry. */
+  readonly onRefresh?: (nodes: readonly NodeRecord[]) => void;
 }
 
 export class NodeHeartbeat {
@@ -74,7 +76,9 @@ export class NodeHeartbeat {
     const { store, view, ttlMs } = this.#options;
     try {
       await store.putNode(this.#options.record(), ttlMs);
-      view.update(await store.listNodes());
+      const nodes = await store.listNodes();
+      view.update(nodes);
+      this.#options.onRefresh?.(nodes);
       if (this.#failingSince) {
         logger.info(`registry reachable again after ${Math.round((Date.now() - this.#failingSince) / 1000)} s`);
         this.#failingSince = 0;

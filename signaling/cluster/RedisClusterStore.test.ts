@@ -21,6 +21,7 @@ function record(id: string): NodeRecord {
     capacity: 10,
     load: { viewers: 0, cpu: 0, egressBps: 0, pipesOut: 0, pipesIn: 0 },
     streams: {},
+    entries: {},
     delay: { p50: null, p95: null, samples: 0 },
     startedAt: 1,
     heartbeatAt: Date.now(),

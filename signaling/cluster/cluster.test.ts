@@ -15,6 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { goLiveWithClock, waitForFirstFrame } from '../../loadtest/browser/clock-pages.ts';
 import { installNameShim } from '../../loadtest/browser/prepare-page.ts';
 import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
+import { LightViewer } from '../../loadtest/light-viewer/LightViewer.ts';
 import { createViewerOffer, openPage } from '../../sfu/testing/browser-peers.ts';
 import { buildWebClient } from '../../web-client/build.ts';
 import { LocalCluster } from './process/LocalCluster.ts';
@@ -131,6 +132,28 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
     const metrics = await (await fetch(`${ctx.cluster.node('edge-a').url}/metrics`)).text();
     for (const name of ['media_forwarded_packets_total', 'cluster_pipes_out', 'media_plis_sent_total', 'nodejs_eventloop_lag_seconds', 'process_cpu_seconds_total', 'live_viewers']) {
       assert.match(metrics, new RegExp(`^${name}`, 'm'), `edge-a /metrics lacks ${name}`);
+    }
+  });
+
+  test('a viewer may enter through an edge: the stream is mirrored there and placement serves it', async () => {
+    const edge = ctx.cluster.node('edge-a').url;
+    const listed = await until(
+      async () => (await (await fetch(`${edge}/api/streams`)).json()) as Array<{ id: string; state: string }>,
+      (list) => list.some((s) => s.id === ctx.streamId && s.state === 'live'),
+      5000,
+      'edge-a to list the stream',
+    );
+    assert.ok(listed.length >= 1);
+    const viewer = new LightViewer({ whepUrl: `${edge}/whep/${encodeURIComponent(ctx.streamId)}` });
+    try {
+      await viewer.connect();
+      await until(async () => viewer.counters().video.packets, (n) => n > 20, 5000, 'video packets through the edge entry');
+      // Counts are cluster-wide: the origin's followers see the two pages that entered there plus this one.
+      const origin = ctx.cluster.node('origin').url;
+      const viewersOnOrigin = async (): Promise<number> => ((await (await fetch(`${origin}/api/streams/${ctx.streamId}`)).json()) as { viewers: number }).viewers;
+      await until(viewersOnOrigin, (n) => n === 3, 5000, 'the origin to count the viewer that entered through edge-a');
+    } finally {
+      await viewer.close();
     }
   });
 

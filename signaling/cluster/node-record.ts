@@ -35,6 +35,8 @@ export const NodeRecord = z.object({
     pipesIn: z.number().int().nonnegative(),
   }),
   streams: z.record(z.string(), NodeStreamLoad),
+  /** Viewer sessions this node signals per stream (entered here, served anywhere): summed for cluster-wide counts. */
+  entries: z.record(z.string(), z.number().int().nonnegative()).default({}),
   /** Glass-to-glass delay reported by this node's watch pages over the last minute (ms). */
   delay: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), samples: z.number().int().nonnegative() }),
   startedAt: z.number(),

@@ -13,6 +13,7 @@ function node(id: string, role: 'origin' | 'edge', opts: { viewers?: number; cap
     capacity: opts.capacity ?? 100,
     load: { viewers: opts.viewers ?? 0, cpu: opts.cpu ?? 0, egressBps: 0, pipesOut: 0, pipesIn: 0 },
     streams: opts.streams ?? {},
+    entries: {},
     delay: { p50: null, p95: null, samples: 0 },
     startedAt: 0,
     heartbeatAt: 0,

@@ -64,7 +64,9 @@ export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps
       async (ctx) => {
         const id = ctx.params[0]!;
         const info = streams.info(id);
-        const details: StreamDetails = { ...info, ...(hls ? { hls: hls.status(id) } : {}), ...(vod ? { vod: await vod.status(id) } : {}) };
+        // `vod` appears once the stream has a recording (it went live), so idle streams keep the documented shape.
+        const recording = vod ? await vod.status(id) : null;
+        const details: StreamDetails = { ...info, ...(hls ? { hls: hls.status(id) } : {}), ...(recording ? { vod: recording } : {}) };
         ctx.respond(200, JSON_HEADERS, JSON.stringify(details));
       },
       { params: 1, headers: CORS_HEADERS },

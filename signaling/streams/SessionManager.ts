@@ -35,6 +35,8 @@ export interface SessionManagerOptions {
   readonly overflowUrl?: (streamId: string) => string | undefined;
   /** Cluster placement: where each viewer's peer connection is made (signaling/cluster). Without it, the local router. */
   readonly placement?: ViewerPlacement;
+  /** Viewers of a stream signalled by other cluster nodes, added to the count followers see. */
+  readonly remoteViewers?: (streamId: string) => number;
 }
 
 export interface PublishParams {
@@ -79,6 +81,7 @@ export class SessionManager {
   readonly #maxViewersPerStream: number;
   readonly #overflowUrl: ((streamId: string) => string | undefined) | undefined;
   readonly #placement: ViewerPlacement | undefined;
+  readonly #remoteViewers: ((streamId: string) => number) | undefined;
   /** Viewer negotiations in flight per stream, counted against maxViewersPerStream. */
   readonly #pendingViewers = new Map<string, number>();
   /** Negotiations in flight, counted against the limits like open sessions. */
@@ -100,10 +103,25 @@ export class SessionManager {
     this.#maxViewersPerStream = options.maxViewersPerStream ?? Infinity;
     this.#overflowUrl = options.overflowUrl;
     this.#placement = options.placement;
+    this.#remoteViewers = options.remoteViewers;
   }
 
   get size(): number {
     return this.#sessions.size;
+  }
+
+  /** Open viewer sessions of a stream signalled by this node (wherever their media is served). */
+  viewerSessions(streamId: string): number {
+    let viewers = 0;
+    for (const session of this.#sessions.values()) {
+      if (session.streamId === streamId && session.role === 'viewer') viewers++;
+    }
+    return viewers;
+  }
+
+  /** Recomputes a stream's viewer count (the cluster calls it when other nodes' counts change). */
+  refreshViewerCount(streamId: string): void {
+    this.#updateViewerCount(streamId);
   }
 
   async publish(params: PublishParams): Promise<ConnectedSession> {
@@ -277,10 +295,7 @@ export class SessionManager {
   }
 
   #updateViewerCount(streamId: string): void {
-    let viewers = 0;
-    for (const session of this.#sessions.values()) {
-      if (session.streamId === streamId && session.role === 'viewer') viewers++;
-    }
+    const viewers = this.viewerSessions(streamId) + (this.#remoteViewers?.(streamId) ?? 0);
     if (this.#streams.get(streamId)) this.#streams.setViewers(streamId, viewers);
   }
 

@@ -129,6 +129,35 @@ export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
     return { ...record };
   }
 
+  /**
+   * Records a stream whose publisher is on another cluster node, so viewers can
+   * enter through this node (signaling/cluster/StreamMirror). It gets a fresh
+   * random key that nobody holds: it cannot be published to here.
+   */
+  mirror(info: StreamInfo): void {
+    let record = this.#streams.get(info.id);
+    if (!record) {
+      record = {
+        id: info.id,
+        title: info.title,
+        streamKey: newStreamKey(),
+        state: 'idle',
+        viewers: 0,
+        createdAt: this.#now().toISOString(),
+        startedAt: null,
+        endedAt: null,
+      };
+      this.#streams.set(info.id, record);
+      this.safeEmit('update', toStreamInfo(record), 'created');
+    }
+    if (record.state === info.state || record.state === 'ended') return;
+    record.state = info.state;
+    record.startedAt = info.startedAt;
+    record.endedAt = info.endedAt;
+    logger.info(`mirror() [stream:${info.id}] [state:${info.state}]`);
+    this.safeEmit('update', toStreamInfo(record), 'state');
+  }
+
   setViewers(id: string, viewers: number): void {
     const record = this.#mustGet(id);
     if (record.viewers === viewers) return;

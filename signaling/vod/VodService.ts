@@ -71,7 +71,7 @@ export class VodService {
 
   /** POST /api/streams: remembers whether the stream wants captions. */
   streamCreated(streamId: string, o: { title: string; captions: boolean }): void {
-    this.#chain(streamId, () => this.library.streamCreated(streamId, o));
+    this.library.streamCreated(streamId, o);
   }
 
   /** POST /api/streams/:id/chapters. */

@@ -14,7 +14,8 @@ import { startTestPlatform } from '../testing/start-test-platform.ts';
 
 /**
  * The VOD page in Chromium over an archive with a hole: the server died while the stream was
- * live (no end, no VOD yet), and one video segment (8–10 s) is missing on disk.
+ * live (no end, no VOD yet), and one video segment (8–10 s) is missing on disk. The stream
+ * asked for captions; its audio says "hello world welcome to the stream" at 2 s.
  */
 const START = Date.now() - 60_000;
 let dataDir: string;
@@ -23,11 +24,11 @@ let browser: Browser;
 
 before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'vod-playback-'));
-  await makeTestArchive({ dir: path.join(dataDir, 'hls', 'crashed1'), durationSec: 16, startMs: START, video: { width: 320, height: 180 } });
+  await makeTestArchive({ dir: path.join(dataDir, 'hls', 'crashed1'), durationSec: 16, startMs: START, video: { width: 320, height: 180 }, audio: { speech: [{ atSec: 2, text: 'hello world welcome to the stream' }] } });
   await rm(path.join(dataDir, 'hls', 'crashed1', '180p', 'seg-4.m4s'));
-  await new VodStore(path.join(dataDir, 'vod')).writeMeta({ streamId: 'crashed1', title: 'Crashed while live', captions: false, createdAt: new Date(START).toISOString(), startedAt: new Date(START).toISOString(), endedAt: null });
+  await new VodStore(path.join(dataDir, 'vod')).writeMeta({ streamId: 'crashed1', title: 'Crashed while live', captions: true, createdAt: new Date(START).toISOString(), startedAt: new Date(START).toISOString(), endedAt: null });
   await buildWebClient({ quiet: true });
-  platform = await startTestPlatform({ DATA_DIR: dataDir }, { vod: { recognizer: null } });
+  platform = await startTestPlatform({ DATA_DIR: dataDir });
   browser = await launchChromium();
 });
 
@@ -62,6 +63,7 @@ describe('VOD playback', () => {
       s = await status('crashed1');
     }
     assert.equal(s.state, 'ready', JSON.stringify(s.job));
+    assert.equal(s.captions, 'ready', JSON.stringify(s.job?.stages));
     assert.deepEqual(s.missingSegments, [{ rendition: '180p', msn: 4 }]);
     assert.ok(Math.abs(s.durationSec! - 16) < 0.1, `duration ${s.durationSec}`);
   });
@@ -79,4 +81,23 @@ describe('VOD playback', () => {
       }
     });
   }
+
+  test('the captions toggle shows the recognized words while they are said', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${platform.url}/vod/crashed1`);
+      await page.waitForSelector('#captions-toggle:not([hidden])', { timeout: 15_000 });
+      await page.click('#captions-toggle');
+      assert.equal(await page.evaluate(() => (window as unknown as { __vod: { captionsShowing: boolean } }).__vod.captionsShowing), true);
+      await playAcross(page, 1, 3.5);
+      const shown = await page.evaluate(() => {
+        const track = [...document.querySelector('video')!.textTracks].find((t) => t.kind === 'captions')!;
+        return { mode: track.mode, text: [...(track.activeCues ?? [])].map((c) => (c as VTTCue).text).join(' ') };
+      });
+      assert.equal(shown.mode, 'showing');
+      assert.match(shown.text, /hello world/);
+    } finally {
+      await page.close();
+    }
+  });
 });
