@@ -179,7 +179,7 @@ async function main(): Promise<void> {
         whepUrl: `${origin}/whep/${encodeURIComponent(streamId)}?node=edge-1`,
         viewers: flags.fanout,
         processes: Math.max(1, Math.ceil(flags.fanout / 150)),
-        lifetimeMs: (flags.fanoutWindow + 90) * 1000,
+        lifetimeMs: boundMs,
       });
       teardown.add('fan-out fleet', () => fleet.kill());
       await sleep(3000);

@@ -20,8 +20,13 @@ export type SrtpProfile = typeof SRTP_AES128_CM_HMAC_SHA1_80 | typeof SRTP_AEAD_
 
 const CM_TAG_BYTES = 10;
 const GCM_TAG_BYTES = 16;
-/** Largest RTP payload protected without growing the counter-block scratch (grows on demand). */
+/** Counter blocks in the scratch at first (1,536 bytes of payload); grows on demand. */
 const INITIAL_BLOCKS = 96;
+/** Counter blocks are written as 32-bit words; on a little-endian host each big-endian word is byte-swapped. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const wordOrder = LITTLE_ENDIAN
+  ? (x: number): number => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0
+  : (x: number): number => x >>> 0;
 
 interface StreamIndex {
   roc: number;
@@ -41,6 +46,7 @@ export class SrtpProtector {
   readonly #gcmIv = Buffer.alloc(12);
   readonly #rocBytes = Buffer.alloc(4);
   #blocks = Buffer.alloc(INITIAL_BLOCKS * 16);
+  #blockWords = new Uint32Array(this.#blocks.buffer, this.#blocks.byteOffset, INITIAL_BLOCKS * 4);
   #lastSsrc = -1;
   #lastStream: StreamIndex | undefined;
 
@@ -106,23 +112,24 @@ export class SrtpProtector {
     // RFC 3711 §4.1.1: counter block i = (salt ‖ 00 00) XOR (SSRC ‖ ROC ‖ SEQ at bytes 4..13) + i.
     const length = payload.length;
     const blockCount = (length + 15) >>> 4;
-    if (blockCount * 16 > this.#blocks.length) this.#blocks = Buffer.alloc(blockCount * 32);
-    const blocks = this.#blocks;
-    const salt = this.#saltAt;
-    blocks.writeUInt32BE(salt[0]!, 0);
-    blocks.writeUInt32BE((ssrc ^ salt[2]!) >>> 0, 4);
-    blocks.writeUInt32BE((roc ^ salt[4]!) >>> 0, 8);
-    blocks.writeUInt16BE(seq ^ (salt[6]! >>> 16), 12);
-    blocks[14] = 0;
-    blocks[15] = 0;
-    for (let b = 1; b < blockCount; b++) {
-      const o = b << 4;
-      for (let i = 0; i < 14; i++) blocks[o + i] = blocks[i]!;
-      blocks[o + 14] = b >>> 8;
-      blocks[o + 15] = b & 0xff;
+    if (blockCount * 16 > this.#blocks.length) {
+      this.#blocks = Buffer.alloc(blockCount * 32);
+      this.#blockWords = new Uint32Array(this.#blocks.buffer, this.#blocks.byteOffset, blockCount * 8);
     }
-    const keystream = this.#ecb!.update(blocks.subarray(0, blockCount << 4));
-    for (let i = 0; i < length; i++) out[headerLength + i] = payload[i]! ^ keystream[i]!;
+    const words = this.#blockWords;
+    const salt = this.#saltAt;
+    const w0 = wordOrder(salt[0]!);
+    const w1 = wordOrder(ssrc ^ salt[2]!);
+    const w2 = wordOrder(roc ^ salt[4]!);
+    const w3 = ((seq ^ (salt[6]! >>> 16)) << 16) >>> 0; // bytes 12-13; bytes 14-15 count the blocks
+    for (let b = 0, o = 0; b < blockCount; b++, o += 4) {
+      words[o] = w0;
+      words[o + 1] = w1;
+      words[o + 2] = w2;
+      words[o + 3] = wordOrder(w3 | b);
+    }
+    const keystream = this.#ecb!.update(this.#blocks.subarray(0, blockCount << 4));
+    xorInto(out, headerLength, payload, keystream, length);
     // Authentication tag: HMAC-SHA1 over header ‖ encrypted payload ‖ ROC, first 80 bits.
     this.#rocBytes.writeUInt32BE(roc, 0);
     const tag = createHmac('sha1', this.#authKey)
@@ -157,6 +164,20 @@ export class SrtpProtector {
     if (seq > highest) s.highestSeq = seq;
     return s.roc;
   }
+}
+
+/** out[offset + i] = a[i] ^ b[i] for i < length; 32 bits at a time when all three are 4-byte aligned. */
+function xorInto(out: Buffer, offset: number, a: Buffer, b: Buffer, length: number): void {
+  let i = 0;
+  const words = length >>> 2;
+  if (words > 8 && ((out.byteOffset + offset) & 3) === 0 && (a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
+    const o32 = new Int32Array(out.buffer, out.byteOffset + offset, words);
+    const a32 = new Int32Array(a.buffer, a.byteOffset, words);
+    const b32 = new Int32Array(b.buffer, b.byteOffset, words);
+    for (let w = 0; w < words; w++) o32[w] = a32[w]! ^ b32[w]!;
+    i = words << 2;
+  }
+  for (; i < length; i++) out[offset + i] = a[i]! ^ b[i]!;
 }
 
 /**

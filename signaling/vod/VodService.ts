@@ -6,11 +6,10 @@
  */
 import path from 'node:path';
 import { PocketsphinxRecognizer, VodLibrary, VodOrigin, type SpeechRecognizer, type VodSummary } from '../../hls-bridge/vod/index.ts';
-import { NotFoundError, InvalidStateError, UnauthorizedError } from '../errors.ts';
+import { InvalidStateError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
-import type { ChatEvent, VodChatReplay, VodStatus } from '../protocol/messages.ts';
+import type { ChatEvent, StreamInfo, VodChatReplay, VodStatus } from '../protocol/messages.ts';
 import type { StreamChange, StreamRegistry } from '../streams/StreamRegistry.ts';
-import type { StreamInfo } from '../protocol/messages.ts';
 
 const logger = createLogger('signaling:VodService');
 
@@ -77,6 +76,7 @@ export class VodService {
   /** POST /api/streams/:id/chapters. */
   async mark(streamId: string, streamKey: string, o: { title?: string | undefined; streamTime?: number | undefined }): Promise<{ streamTime: number; title: string | null }> {
     const record = this.authorize(streamId, streamKey);
+    if (!this.#options.hls) throw new InvalidStateError('this server does not record streams (HLS=0), so it keeps no chapters', 'recording_off');
     if (record.state !== 'live') throw new InvalidStateError(`stream "${streamId}" is ${record.state}; chapters can be marked only while it is live`, record.state === 'ended' ? 'stream_ended' : 'not_live');
     const streamTime = o.streamTime ?? Date.now();
     const title = o.title?.trim() || null;
@@ -88,7 +88,7 @@ export class VodService {
   async rename(streamId: string, streamKey: string, title: string): Promise<StreamInfo> {
     this.authorize(streamId, streamKey);
     const record = this.#options.streams.setTitle(streamId, title);
-    await this.#chained(streamId, () => this.library.addMark(streamId, { streamTimeMs: Date.now(), title, source: 'title' }));
+    if (this.#options.hls) await this.#chained(streamId, () => this.library.addMark(streamId, { streamTimeMs: Date.now(), title, source: 'title' }));
     return this.#options.streams.info(record.id);
   }
 
@@ -118,9 +118,8 @@ export class VodService {
         const page = chat.replay(streamId, after, 500);
         for (const e of page.events) {
           after = e.seq;
-          const text = e.kind === 'message' ? (e.deleted ? null : e.text) : e.kind === 'donation' || e.kind === 'sub' ? (e.entry.message ?? `${e.entry.amount} ${e.entry.currency}`) : null;
-          if (text === null || (e.kind !== 'message' && e.kind !== 'donation' && e.kind !== 'sub')) continue;
-          messages.push({ seq: e.seq, kind: e.kind, streamTime: e.streamTime, vodSec: Math.round(e.streamTime - origin) / 1000, name: e.user.name, role: e.user.role, text });
+          const line = replayLine(e, origin);
+          if (line) messages.push(line);
         }
         if (messages.length >= MAX_REPLAY_MESSAGES) {
           truncated = page.hasMore;
@@ -143,7 +142,8 @@ export class VodService {
   }
 
   readonly #onUpdate = (info: StreamInfo, change: StreamChange): void => {
-    if (change !== 'state' || this.#closed) return;
+    // Without the HLS tier nothing is archived, so there is nothing to record.
+    if (change !== 'state' || this.#closed || !this.#options.hls) return;
     const id = info.id;
     if (info.state === 'live' && info.startedAt) {
       const startedAt = info.startedAt;
@@ -213,4 +213,12 @@ export class VodService {
         : null,
     };
   }
+}
+
+/** A chat event as a replay line; moderation events and deleted messages are not replayed. */
+function replayLine(e: ChatEvent, originMs: number): VodChatReplay['messages'][number] | null {
+  const at = { seq: e.seq, streamTime: e.streamTime, vodSec: Math.round(e.streamTime - originMs) / 1000 };
+  if (e.kind === 'message') return e.deleted ? null : { ...at, kind: e.kind, name: e.user.name, role: e.user.role, text: e.text };
+  if (e.kind === 'donation' || e.kind === 'sub') return { ...at, kind: e.kind, name: e.user.name, role: e.user.role, text: e.entry.message ?? `${e.entry.amount} ${e.entry.currency}` };
+  return null;
 }
