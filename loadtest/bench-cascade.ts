@@ -14,7 +14,7 @@
  * Writes loadtest/reports/cascade-<time>.json and .html.
  *
  * Flags: --duration 20  --fanout 100  --fanout-window 10  --steps 50,100,150,200  --step-window 10
- *        --edge-capacity 200  --warmup 4
+ *        --settle 8 (s after each step's joins: their keyframes and ramp shake jitter buffers)  --edge-capacity 200  --warmup 4
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,7 @@ interface Flags {
   readonly fanoutWindow: number;
   readonly steps: number[];
   readonly stepWindow: number;
+  readonly settle: number;
   readonly edgeCapacity: number;
   readonly warmup: number;
 }
@@ -64,6 +65,7 @@ function parseFlags(): Flags {
       'fanout-window': { type: 'string', default: '10' },
       steps: { type: 'string', default: '50,100,150,200' },
       'step-window': { type: 'string', default: '10' },
+      settle: { type: 'string', default: '8' },
       'edge-capacity': { type: 'string', default: '200' },
       warmup: { type: 'string', default: '4' },
     },
@@ -79,6 +81,7 @@ function parseFlags(): Flags {
     fanoutWindow: num('fanout-window', values['fanout-window'], 3, 120),
     steps: (values.steps ?? '').split(',').filter(Boolean).map((s) => num('steps', s.trim(), 1, 2000)),
     stepWindow: num('step-window', values['step-window'], 3, 120),
+    settle: num('settle', values.settle, 0, 120),
     edgeCapacity: num('edge-capacity', values['edge-capacity'], 1, 5000),
     warmup: num('warmup', values.warmup, 0, 60),
   };
@@ -104,7 +107,7 @@ interface StepResult {
 async function main(): Promise<void> {
   const flags = parseFlags();
   const teardown = new Teardown();
-  const boundMs = (180 + flags.warmup + flags.duration + flags.fanoutWindow + 40 + flags.steps.length * (flags.stepWindow + 40)) * 1000;
+  const boundMs = (180 + flags.warmup + flags.duration + flags.fanoutWindow + 40 + flags.steps.length * (flags.stepWindow + flags.settle + 40)) * 1000;
   teardown.boundTotalTime(boundMs, 'bench:cascade');
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-cascade-'));
   teardown.add('data dir', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -228,7 +231,7 @@ async function main(): Promise<void> {
       });
       fleets.push(fleet);
       running = target;
-      await sleep(3000);
+      await sleep(flags.settle * 1000);
       for (const w of watchers) await w.poll();
       for (const p of probes) await p.probe.sample();
       const stepDelays = watchers.map(() => [] as number[]);
