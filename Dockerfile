@@ -10,8 +10,11 @@
 # HTTPS=1 serves with a generated self-signed certificate (phones need a secure context for the camera).
 FROM node:20-bookworm-slim
 
+# openssl: HTTPS=1 certificates. pocketsphinx + model: VOD captions.
+# python3/make/g++: better-sqlite3 builds from its bundled source when no prebuilt binary fits.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends openssl ca-certificates \
+ && apt-get install -y --no-install-recommends openssl ca-certificates pocketsphinx pocketsphinx-en-us \
+      python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
