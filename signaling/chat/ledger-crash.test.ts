@@ -4,48 +4,18 @@
  * acknowledged donation, once, answers retries from the ledger, and shows each in the chat log once.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ChatEvent, CreatedStream, LedgerEntry } from '../protocol/messages.ts';
 import { CHAT_DB_FILE } from './ChatDatabase.ts';
 import { tempDataDir } from './testing/chat-clients.ts';
+import { killServerProcesses, startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
-
-const running = new Set<ChildProcess>();
-
-async function startServer(dataDir: string): Promise<Server> {
-  const rtcBase = 30_000 + Math.floor(Math.random() * 50) * 100;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', HLS: '0', RTC_MIN_PORT: String(rtcBase), RTC_MAX_PORT: String(rtcBase + 99) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not print its URL within 20 s:\n${output}`)), 20_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Home \(live streams\):\s+(http:\/\/[^/\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)));
-  });
-  return { child, url };
+function startServer(dataDir: string): Promise<ServerProcess> {
+  return startServerProcess({ DATA_DIR: dataDir, HLS: '0' }, 20_000);
 }
 
 async function donate(url: string, streamId: string, key: string, amount: string): Promise<Response> {
@@ -59,7 +29,7 @@ async function donate(url: string, streamId: string, key: string, amount: string
 describe('ledger durability', () => {
   const data = tempDataDir();
   after(() => {
-    for (const child of running) child.kill('SIGKILL');
+    killServerProcesses();
     data.remove();
   });
 

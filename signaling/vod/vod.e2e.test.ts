@@ -8,13 +8,12 @@
  * the mark (frame clock), and the chat message appears when the player reaches 30 s.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { VodLibrary } from '../../hls-bridge/vod/VodLibrary.ts';
@@ -23,50 +22,23 @@ import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
 import { buildWebClient } from '../../web-client/build.ts';
 import { setLogLevel } from '../logger.ts';
 import type { VodStatus } from '../protocol/messages.ts';
+import { killServerProcesses, startServerProcess, type ServerProcess } from '../testing/server-process.ts';
 import { TestWsClient } from '../testing/TestWsClient.ts';
 
 const run = promisify(execFile);
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const LIVE_SEC = 60;
 const CHAT_AT_SEC = 30;
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-}
 
 interface Mark {
   readonly streamTime: number;
   readonly title: string;
 }
 
-const running = new Set<ChildProcess>();
 let dataDir: string;
 let browser: Browser;
 
-async function startServer(env: Record<string, string> = {}): Promise<Server> {
-  const rtcBase = 30_000 + Math.floor(Math.random() * 50) * 100;
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', HLS: '1', RTC_MIN_PORT: String(rtcBase), RTC_MAX_PORT: String(rtcBase + 99), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not print its URL within 30 s:\n${output}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Home \(live streams\):\s+(http:\/\/[^/\s]+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening:\n${output}`)));
-  });
-  return { child, url };
+function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerProcess({ DATA_DIR: dataDir, HLS: '1', ...env });
 }
 
 async function vodStatus(url: string, id: string): Promise<VodStatus | null> {
@@ -140,7 +112,7 @@ describe('VOD end to end (60 s stream, kill -9 while stitching)', () => {
   });
 
   after(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    killServerProcesses();
     await browser?.close();
     await rm(dataDir, { recursive: true, force: true });
   });
