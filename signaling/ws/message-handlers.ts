@@ -4,7 +4,7 @@
  * compile error. Handlers throw AppErrors; the gateway turns them into error frames.
  */
 import type { ChatService } from '../chat/ChatService.ts';
-import type { DonationService } from '../chat/DonationService.ts';
+import type { DonationService, SupportRequest } from '../chat/DonationService.ts';
 import { TooManyRequestsError } from '../errors.ts';
 import type { ClientMessage, ClientMessageOf, ClientMessageType } from '../protocol/messages.ts';
 import type { SessionManager } from '../streams/SessionManager.ts';
@@ -112,40 +112,37 @@ export const messageHandlers: { readonly [T in ClientMessageType]: Handler<T> } 
   },
 
   async donate(message, ctx) {
-    const payer = ctx.chat.userIn(ctx.conn, message.streamId);
-    const result = await ctx.donations.record({
-      kind: 'donation',
-      streamId: message.streamId,
-      idempotencyKey: message.idempotencyKey,
-      amount: message.amount,
-      currency: message.currency,
-      userId: payer?.id ?? 'anonymous',
-      name: payer?.name ?? 'Anonymous',
-      message: message.message,
-      paymentToken: message.paymentToken,
-      streamTime: message.streamTime,
-    });
-    ctx.conn.send({ type: 'ledgerEntry', reqId: message.reqId, entry: result.entry, replayed: result.replayed });
+    await recordSupport(message, ctx, { kind: 'donation', message: message.message });
   },
 
   async subscribe(message, ctx) {
-    const payer = ctx.chat.userIn(ctx.conn, message.streamId);
-    const result = await ctx.donations.record({
-      kind: 'sub',
-      streamId: message.streamId,
-      idempotencyKey: message.idempotencyKey,
-      amount: message.amount,
-      currency: message.currency,
-      userId: payer?.id ?? 'anonymous',
-      name: payer?.name ?? 'Anonymous',
-      tier: message.tier,
-      months: message.months,
-      paymentToken: message.paymentToken,
-      streamTime: message.streamTime,
-    });
-    ctx.conn.send({ type: 'ledgerEntry', reqId: message.reqId, entry: result.entry, replayed: result.replayed });
+    await recordSupport(message, ctx, { kind: 'sub', tier: message.tier, months: message.months });
   },
 };
+
+/**
+ * Donations and subs share one path: the payer is the sender's chat identity in that room
+ * (or an anonymous one), the ledger records once per idempotency key, and the sender gets the entry.
+ */
+async function recordSupport(
+  message: ClientMessageOf<'donate'> | ClientMessageOf<'subscribe'>,
+  ctx: HandlerContext,
+  specific: Pick<SupportRequest, 'kind' | 'message' | 'tier' | 'months'>,
+): Promise<void> {
+  const payer = ctx.chat.userIn(ctx.conn, message.streamId);
+  const result = await ctx.donations.record({
+    ...specific,
+    streamId: message.streamId,
+    idempotencyKey: message.idempotencyKey,
+    amount: message.amount,
+    currency: message.currency,
+    userId: payer?.id ?? 'anonymous',
+    name: payer?.name ?? 'Anonymous',
+    paymentToken: message.paymentToken,
+    streamTime: message.streamTime,
+  });
+  ctx.conn.send({ type: 'ledgerEntry', reqId: message.reqId, entry: result.entry, replayed: result.replayed });
+}
 
 /** Runs the handler for a validated message. */
 export function dispatch(message: ClientMessage, ctx: HandlerContext): Promise<void> | void {
