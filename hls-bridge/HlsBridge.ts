@@ -28,7 +28,7 @@ import { resolveFfmpegPath } from './transcode/ffmpeg-path.ts';
 import { FfmpegProcess } from './transcode/FfmpegProcess.ts';
 import { buildFfmpegArgs, rtpInputArgs } from './transcode/ladder-args.ts';
 import { planLadder, type RenditionPlan, type SourceVideo } from './transcode/ladder.ts';
-import { BridgeState, type BridgeStatus, type MediaKind, type RenditionStatus } from './types.ts';
+import { BridgeState, type BridgeSources, type BridgeStatus, type MediaKind, type RenditionStatus } from './types.ts';
 
 /** ffmpeg's native AAC encoder puts 1024 priming samples ahead of the first input sample. */
 const AAC_PRIMING_SEC = 1024 / 48000;
@@ -51,13 +51,15 @@ interface Generation {
   expectedExit: boolean;
   /** Stopped to restart with a ladder planned for this source size. */
   upgradeTo?: { width: number; height: number };
+  /** Stopped because the publisher came back with new tracks: the next generation reads them. */
+  replaced?: boolean;
 }
 
 export class HlsBridge extends BridgeEmitter implements OriginStream {
   readonly streamId: string;
-  readonly #config: HlsBridgeConfig;
+  #config: HlsBridgeConfig;
   readonly #logger: Logger;
-  readonly #ingest: SourceIngest;
+  #ingest: SourceIngest;
   readonly #archive: SegmentArchive;
   /** Tracks of the current plan, in ffmpeg output order. */
   #tracks: RenditionTrack[] = [];
@@ -118,6 +120,38 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
     this.#watchdog = setInterval(() => this.#tick(), 500);
     this.#watchdog.unref();
     await this.#prepareGeneration();
+  }
+
+  /**
+   * The publisher reconnected: its new tracks (new SSRCs, sequence numbers and
+   * clocks) feed a new ffmpeg generation, so every playlist and the archive get a
+   * discontinuity and carry on; the ladder is planned again for the new source.
+   */
+  replaceSources(sources: BridgeSources): void {
+    if (this.#closing || this.#state === BridgeState.IDLE) return;
+    const ingest = new SourceIngest(sources);
+    ingest.onVideoSize = (size) => this.#onSourceSize(size);
+    this.#ingest.stop();
+    this.#ingest = ingest;
+    this.#config = { ...this.#config, sources };
+    this.#plan = null;
+    this.#pendingUpgrade = null;
+    ingest.start();
+    this.#logger.info(`publisher tracks replaced [video:${sources.video?.codec.mimeType ?? '-'}] [audio:${sources.audio?.codec.mimeType ?? '-'}]`);
+    const gen = this.#generation;
+    if (gen?.ffmpeg && !gen.ffmpeg.closed) {
+      gen.expectedExit = true;
+      gen.replaced = true;
+      void gen.ffmpeg.stop(3000);
+      return;
+    }
+    // No ffmpeg running (waiting for a keyframe or for a restart): arm the new tracks now.
+    if (this.#keyframeTimer) clearInterval(this.#keyframeTimer);
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#keyframeTimer = null;
+    this.#restartTimer = null;
+    gen?.forwarder.close();
+    void this.#prepareGeneration();
   }
 
   /** Stops ffmpeg (letting it flush), ends every playlist (EXT-X-ENDLIST) and finishes the archive. */
@@ -486,7 +520,9 @@ export class HlsBridge extends BridgeEmitter implements OriginStream {
     this.trigger(BridgeEvents.FFMPEG_EXITED, { generation: gen.number, code: result.code, signal: result.signal, expected });
     if (expected) {
       const codec = this.#config.sources.video ? videoCodecName(this.#config.sources.video.codec.mimeType) : null;
-      if (gen.upgradeTo && codec && !this.#closing) {
+      if (gen.replaced && !this.#closing) {
+        void this.#prepareGeneration();
+      } else if (gen.upgradeTo && codec && !this.#closing) {
         this.#applyPlan({ codec, ...gen.upgradeTo });
         void this.#prepareGeneration();
       }

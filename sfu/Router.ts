@@ -98,6 +98,11 @@ export class Router extends TypedEmitter<RouterEvents> {
     return this.#pipe;
   }
 
+  /** Whether any publisher track delivered packets in the producers' last measuring window (about a second). */
+  get receivingMedia(): boolean {
+    return [...this.#producers.values()].some((p) => p.layers.some((l) => l.active));
+  }
+
   get viewerCount(): number {
     return this.#viewers.size;
   }

@@ -25,6 +25,7 @@ const EnvSchema = z.object({
   HLS: bool.default('1'), // used by HlsService: transcode every live stream to LL-HLS (HLS=0 turns the tier off)
   HLS_VIDEO_ENCODER: z.string().regex(/^[A-Za-z0-9_-]+$/, 'an ffmpeg encoder name like libx264 or h264_nvenc').default('libx264'), // used by hls-bridge ladder
   VOD_IO_LIMIT_MBPS: z.coerce.number().min(0).default(0), // used by VodLibrary: disk read rate of background VOD jobs, MB/s (0 = unlimited)
+  PUBLISHER_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000), // used by SessionManager: how long a stream whose publisher dropped stays 'reconnecting' before it ends (0 = end at once)
   WEBRTC_MAX_VIEWERS: z.coerce.number().int().min(0).default(500), // used by SessionManager: WebRTC viewers per stream; more are sent to HLS (503 webrtc_full)
   KEYFRAME_THROTTLE_MS: z.coerce.number().int().min(0).max(5000).default(200), // used by KeyframeRequester
   WS_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(64 * 1024), // used by WsGateway
@@ -50,6 +51,8 @@ export interface AppConfig {
   };
   /** WebRTC viewers per stream; watch requests past it get 503 webrtc_full (use HLS). */
   readonly webrtcMaxViewers: number;
+  /** How long a stream whose publisher dropped waits for it ('reconnecting') before it ends. */
+  readonly publisherGraceMs: number;
   readonly logLevel: LogLevel;
   readonly wsMaxFrameBytes: number;
   /** Cascaded SFU cluster (role 'standalone' on one box). */
@@ -84,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     hls: Object.freeze({ enabled: e.HLS, videoEncoder: e.HLS_VIDEO_ENCODER }),
     vod: Object.freeze({ ioLimitBytesPerSec: Math.round(e.VOD_IO_LIMIT_MBPS * 1024 * 1024) }),
     webrtcMaxViewers: e.WEBRTC_MAX_VIEWERS,
+    publisherGraceMs: e.PUBLISHER_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     wsMaxFrameBytes: e.WS_MAX_FRAME_BYTES,
     cluster: toClusterConfig(e, e.PORT),

@@ -46,6 +46,8 @@ export interface PlatformOptions {
   readonly webRoot?: string;
   /** Grace for a disconnected/failed peer connection before its session closes. */
   readonly sessionGraceMs?: number;
+  /** How long a stream whose publisher dropped stays 'reconnecting'; defaults to config PUBLISHER_GRACE_MS. */
+  readonly publisherGraceMs?: number;
   /** Time a new peer connection has to reach 'connected'. */
   readonly connectTimeoutMs?: number;
   /** Overrides for /ws flood and buffering limits. */
@@ -114,6 +116,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
     sfu,
     streams,
     graceMs: options.sessionGraceMs,
+    publisherGraceMs: options.publisherGraceMs ?? config.publisherGraceMs,
     connectTimeoutMs: options.connectTimeoutMs,
     // In a cluster, capacity is per node and placement enforces it.
     maxViewersPerStream: cluster ? Infinity : config.webrtcMaxViewers,

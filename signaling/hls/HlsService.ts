@@ -9,6 +9,7 @@ import path from 'node:path';
 import { BridgeEvents, HlsBridge, HlsOrigin, type HlsBridgeOptions } from '../../hls-bridge/index.ts';
 import { ProducerRtpSource } from '../../hls-bridge/ingest/ProducerRtpSource.ts';
 import type { Sfu } from '../../sfu/Sfu.ts';
+import type { Producer } from '../../sfu/Producer.ts';
 import { hlsUrl } from '../http/stream-urls.ts';
 import { createLogger } from '../logger.ts';
 import type { HlsStatus } from '../protocol/messages.ts';
@@ -35,6 +36,8 @@ export class HlsService {
   readonly #archiveDir: string;
   readonly #bridges = new Map<string, HlsBridge>();
   readonly #lingers = new Map<string, NodeJS.Timeout>();
+  /** The producers each bridge reads, to tell a returning publisher's tracks from a repeated announcement. */
+  readonly #fedBy = new Map<string, { video: Producer | undefined; audio: Producer | undefined }>();
   #closing: Promise<void> | null = null;
 
   constructor(options: HlsServiceOptions) {
@@ -93,19 +96,29 @@ export class HlsService {
   readonly #onRouter = (router: SfuRouter): void => {
     // A publisher's producers are announced one by one in the same tick: start once all are in.
     router.on('newproducer', () => queueMicrotask(() => this.#start(router)));
-    router.on('publisherclose', (reason) => this.#stop(router.id, `publisher left (${reason})`));
+    // A publisher that drops may come back (signaling keeps the router during its grace): the bridge
+    // waits, then takes the new tracks (#start). It stops only when the stream ends (router close).
     router.once('close', (reason) => this.#stop(router.id, `stream ended (${reason})`));
   };
 
   #start(router: SfuRouter): void {
-    // One bridge per stream for its whole life: a stream that ended never goes live again.
-    if (this.#closing || router.closed || this.#bridges.has(router.id)) return;
+    if (this.#closing || router.closed) return;
     // Only where the publisher is connected: a node that receives the stream over a pipe (cluster edge) does not transcode it again.
     if (!router.publisher) return;
     const producers = router.producers;
     const video = producers.find((p) => p.kind === 'video');
     const audio = producers.find((p) => p.kind === 'audio');
     if (!video && !audio) return;
+    // One bridge per stream for its whole life: a returning publisher's tracks replace the old ones in it.
+    const existing = this.#bridges.get(router.id);
+    if (existing) {
+      if (this.#lingers.has(router.id)) return;
+      const fed = this.#fedBy.get(router.id);
+      if (fed && fed.video === video && fed.audio === audio) return;
+      this.#fedBy.set(router.id, { video, audio });
+      existing.replaceSources({ ...(video ? { video: new ProducerRtpSource(video) } : {}), ...(audio ? { audio: new ProducerRtpSource(audio) } : {}) });
+      return;
+    }
     let bridge: HlsBridge;
     try {
       bridge = new HlsBridge({
@@ -122,6 +135,7 @@ export class HlsService {
       return;
     }
     this.#bridges.set(router.id, bridge);
+    this.#fedBy.set(router.id, { video, audio });
     this.origin.attach(router.id, bridge);
     bridge.on(BridgeEvents.READY, () => logger.info(`hls ready [stream:${router.id}] [renditions:${bridge.status.renditions.map((r) => r.name).join(',')}]`));
     logger.info(`start() [stream:${router.id}] [video:${video?.codec.mimeType ?? '-'}] [audio:${audio?.codec.mimeType ?? '-'}]`);
@@ -139,6 +153,7 @@ export class HlsService {
     const timer = setTimeout(() => {
       this.#lingers.delete(streamId);
       this.#bridges.delete(streamId);
+      this.#fedBy.delete(streamId);
       this.origin.detach(streamId);
     }, this.#options.lingerMs ?? 5 * 60_000);
     timer.unref();

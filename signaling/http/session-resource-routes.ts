@@ -53,7 +53,8 @@ export function registerSessionResourceRoutes(app: TemplatedApp, config: Session
   app.del(
     pattern,
     route((ctx) => {
-      lookup(ctx).close(`DELETE ${ctx.path}`);
+      // A deliberate stop: a publisher's stream ends now instead of waiting for it to reconnect.
+      sessions.stop(lookup(ctx).id, `DELETE ${ctx.path}`);
       ctx.respond(200);
     }, options),
   );

@@ -141,8 +141,8 @@ describe('a publisher that vanishes without DELETE', { timeout: 120_000 }, () =>
   const local = {} as { platform: Platform; browser: Browser; follower: TestWsClient };
 
   before(async () => {
-    // A short grace keeps the test quick; the default is a few seconds.
-    local.platform = await startTestPlatform({}, { sessionGraceMs: 500 });
+    // Short graces keep the test quick; the defaults are 5 s (connection) and 30 s (publisher reconnect).
+    local.platform = await startTestPlatform({}, { sessionGraceMs: 500, publisherGraceMs: 1500 });
     local.browser = await launchChromium();
   });
   after(async () => {
@@ -151,7 +151,7 @@ describe('a publisher that vanishes without DELETE', { timeout: 120_000 }, () =>
     await local.platform?.close();
   });
 
-  test('ends the stream once its connection is lost past the grace period', async () => {
+  test('holds the stream reconnecting, then ends it once the publisher grace period runs out', async () => {
     const stream = local.platform.streams.create('vanishing');
     local.follower = await TestWsClient.connect(`${local.platform.url.replace('http', 'ws')}/ws`);
     local.follower.send({ type: 'follow', reqId: 1, streamId: stream.id });
@@ -169,7 +169,8 @@ describe('a publisher that vanishes without DELETE', { timeout: 120_000 }, () =>
 
     // Closing the page drops the peer connection without any signaling, like a phone losing signal.
     await peer.page.close();
-    const ended = await local.follower.nextWhere((m) => m.type === 'stream' && m.stream.state === 'ended', 60_000);
+    await local.follower.nextWhere((m) => m.type === 'stream' && m.stream.state === 'reconnecting', 60_000);
+    const ended = await local.follower.nextWhere((m) => m.type === 'stream' && m.stream.state === 'ended', 10_000);
     assert.equal(ended.type, 'stream');
     assert.equal(local.platform.streams.info(stream.id).state, 'ended');
     assert.equal(local.platform.sessions.size, 0);

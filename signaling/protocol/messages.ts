@@ -16,7 +16,8 @@ export const Sdp = z.string().min(10).max(64 * 1024);
 export const LayerPreference = z.enum(['auto', 'high', 'mid', 'low']);
 export type LayerPreference = z.infer<typeof LayerPreference>;
 
-export const StreamState = z.enum(['idle', 'live', 'ended']);
+/** 'reconnecting': the publisher dropped and may come back within the grace period; viewers stay attached. */
+export const StreamState = z.enum(['idle', 'live', 'reconnecting', 'ended']);
 export type StreamState = z.infer<typeof StreamState>;
 
 // ---- client → server -------------------------------------------------------

@@ -60,6 +60,8 @@ export class MediaSession extends SafeEmitter<MediaSessionEvents> {
   readonly iceUfrag: string | undefined;
   #layer: LayerPreference;
   #closed = false;
+  #connected = false;
+  #everConnected = false;
   #graceTimer: NodeJS.Timeout | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
   readonly #graceMs: number;
@@ -93,6 +95,16 @@ export class MediaSession extends SafeEmitter<MediaSessionEvents> {
     return this.#closed;
   }
 
+  /** Whether the peer connection is 'connected' right now. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Whether the peer connection was ever 'connected' (media may have flowed). */
+  get everConnected(): boolean {
+    return this.#everConnected;
+  }
+
   get layer(): LayerPreference {
     return this.#layer;
   }
@@ -116,7 +128,9 @@ export class MediaSession extends SafeEmitter<MediaSessionEvents> {
 
   #onConnectionState(state: string): void {
     this.#log.debug(`connectionstatechange [state:${state}]`);
+    this.#connected = state === 'connected';
     if (state === 'connected') {
+      this.#everConnected = true;
       this.#clearTimers();
     } else if (state === 'disconnected' || state === 'failed') {
       if (this.#graceTimer) return;

@@ -2,8 +2,12 @@
  * Joins the stream registry to the SFU: one Router per live stream, one
  * MediaSession per publisher or viewer connection, whichever API (WHIP, WHEP,
  * /ws) created it. Owns the rules both APIs share: key check, one publisher
- * per stream, viewers only while live, viewer counting, and "publisher gone
- * means the stream has ended for everyone".
+ * per stream, viewers only while live, viewer counting, and the publisher
+ * grace period: a publisher whose connection drops (network change, socket
+ * closed, ICE failed) leaves the stream 'reconnecting' with its viewers still
+ * attached; the same key may publish again within the grace and the SFU swaps
+ * the new tracks in. A deliberate stop (WHIP DELETE, the socket's stop) or the
+ * grace running out ends the stream for everyone.
  */
 import { InvalidStateError, NotFoundError, ServiceUnavailableError, TooManyRequestsError, UnauthorizedError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -23,6 +27,8 @@ export interface SessionManagerOptions {
   readonly streams: StreamRegistry;
   /** Grace for a disconnected/failed connection before its session closes. */
   readonly graceMs?: number;
+  /** How long a stream whose publisher dropped stays 'reconnecting' before it ends (0 = ends at once). */
+  readonly publisherGraceMs?: number;
   /** Time allowed to reach 'connected' after the answer was sent. */
   readonly connectTimeoutMs?: number;
   /** Upper bound on concurrent sessions (open or negotiating) per owner, i.e. per WebSocket. */
@@ -75,6 +81,7 @@ export class SessionManager {
   readonly #sfu: Sfu;
   readonly #streams: StreamRegistry;
   readonly #graceMs: number;
+  readonly #publisherGraceMs: number;
   readonly #connectTimeoutMs: number;
   readonly #maxSessionsPerOwner: number;
   readonly #maxSessions: number;
@@ -91,12 +98,19 @@ export class SessionManager {
   readonly #sessions = new Map<string, MediaSession>();
   /** Streams with a publish in flight, so two racing publishers cannot both pass the "not live" check. */
   readonly #publishing = new Set<string>();
+  /** Streams waiting for their publisher to come back: the timer ends them. */
+  readonly #reconnecting = new Map<string, NodeJS.Timeout>();
+  /** Publisher sessions being stopped on purpose: their close ends the stream instead of waiting. */
+  readonly #deliberate = new Set<string>();
+  /** Publisher sessions that rejoined a 'reconnecting' stream (if they fail, the stream waits again). */
+  readonly #returningSessions = new Set<string>();
   #closed = false;
 
   constructor(options: SessionManagerOptions) {
     this.#sfu = options.sfu;
     this.#streams = options.streams;
     this.#graceMs = options.graceMs ?? 5000;
+    this.#publisherGraceMs = options.publisherGraceMs ?? 30_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#maxSessionsPerOwner = options.maxSessionsPerOwner ?? 8;
     this.#maxSessions = options.maxSessions ?? 5000;
@@ -132,7 +146,7 @@ export class SessionManager {
     if (stream.state === 'ended') {
       throw new InvalidStateError(`stream "${stream.id}" has ended; create a new stream with POST /api/streams`, 'stream_ended');
     }
-    if (stream.state === 'live' || this.#publishing.has(stream.id)) {
+    if (this.#publishing.has(stream.id) || (stream.state === 'live' && !this.#takeOverStalePublisher(stream.id))) {
       throw new InvalidStateError(
         `stream "${stream.id}" already has a publisher; stop that one first (DELETE its session URL)`,
         'already_publishing',
@@ -142,16 +156,18 @@ export class SessionManager {
     const release = this.#reserve(params.owner);
 
     this.#publishing.add(stream.id);
+    // A returning publisher joins the router its viewers are still attached to.
+    const existing = this.#routers.get(stream.id);
     let router: SfuRouter | undefined;
     try {
-      router = this.#sfu.createRouter(stream.id);
+      router = existing && !existing.closed ? existing : this.#sfu.createRouter(stream.id);
       const { transport, answerSdp } = await router.connectPublisher(params.offerSdp);
-      if (this.#closed || params.owner?.closed) {
+      if (this.#closed || params.owner?.closed || router.closed) {
         transport.close('requester gone');
+        if (router.closed) throw notLive(stream.id, 'ended');
         throw this.#closed ? shuttingDown() : new ServiceUnavailableError('the connection that asked to publish has closed');
       }
       this.#routers.set(stream.id, router);
-      router.on('publisherclose', (reason) => this.#endStream(stream.id, `publisher closed (${String(reason)})`));
       const session = this.#adopt(
         new MediaSession({
           id: newSessionId(),
@@ -166,8 +182,10 @@ export class SessionManager {
           connectTimeoutMs: this.#connectTimeoutMs,
         }),
       );
+      const returning = this.#stopWaiting(stream.id);
+      if (returning) this.#returningSessions.add(session.id);
       this.#streams.markLive(stream.id);
-      logger.info(`publish() [stream:${stream.id}] [session:${session.id}] [via:${params.via}]`);
+      logger.info(`publish() [stream:${stream.id}] [session:${session.id}] [via:${params.via}]${returning ? ' [publisher back]' : ''}`);
       return { session, answerSdp };
     } catch (err) {
       // A failed negotiation leaves the stream idle and must not leave a half-built router behind.
@@ -252,9 +270,11 @@ export class SessionManager {
     return session;
   }
 
-  /** Ends one session. A publisher session ending ends its stream. */
+  /** Ends one session on purpose. A publisher stopped this way ends its stream at once (no reconnect grace). */
   stop(sessionId: string, reason: string, lookup: SessionLookup = {}): void {
-    this.require(sessionId, lookup).close(reason);
+    const session = this.require(sessionId, lookup);
+    if (session.role === 'publisher') this.#deliberate.add(session.id);
+    session.close(reason);
   }
 
   closeOwnedBy(owner: SessionOwner, reason: string): void {
@@ -267,6 +287,8 @@ export class SessionManager {
   closeAll(reason: string): void {
     this.#closed = true;
     for (const streamId of [...this.#routers.keys()]) this.#endStream(streamId, reason);
+    for (const timer of this.#reconnecting.values()) clearTimeout(timer);
+    this.#reconnecting.clear();
     for (const session of [...this.#sessions.values()]) session.close(reason);
   }
 
@@ -274,10 +296,57 @@ export class SessionManager {
     this.#sessions.set(session.id, session);
     session.once('close', (reason) => {
       this.#sessions.delete(session.id);
-      if (session.role === 'publisher') this.#endStream(session.streamId, reason);
+      if (session.role === 'publisher') this.#publisherGone(session, reason);
       else this.#updateViewerCount(session.streamId);
     });
     return session;
+  }
+
+  /** A publisher session closed: end the stream, or hold it 'reconnecting' for the grace period. */
+  #publisherGone(session: MediaSession, reason: string): void {
+    const deliberate = this.#deliberate.delete(session.id);
+    const router = this.#routers.get(session.streamId);
+    // Already ended, or a new publisher already took over (the closing session's own transport may not have closed yet).
+    if (!router || router.closed || (router.publisher && router.publisher !== session.transport)) return;
+    const returning = this.#returningSessions.delete(session.id);
+    // A first publisher that never got its media connected never really went live: nothing to wait for.
+    if (deliberate || this.#closed || this.#publisherGraceMs <= 0 || (!session.everConnected && !returning)) {
+      this.#endStream(session.streamId, reason);
+      return;
+    }
+    if (this.#reconnecting.has(session.streamId)) return;
+    const timer = setTimeout(() => {
+      this.#reconnecting.delete(session.streamId);
+      this.#endStream(session.streamId, `publisher did not come back within ${this.#publisherGraceMs} ms (${reason})`);
+    }, this.#publisherGraceMs);
+    timer.unref();
+    this.#reconnecting.set(session.streamId, timer);
+    logger.info(`publisher gone, waiting ${this.#publisherGraceMs} ms for it [stream:${session.streamId}] [reason:${reason}]`);
+    this.#streams.markReconnecting(session.streamId);
+  }
+
+  /** Stops the grace timer of a stream whose publisher came back; true when it was waiting. */
+  #stopWaiting(streamId: string): boolean {
+    const timer = this.#reconnecting.get(streamId);
+    if (!timer) return false;
+    clearTimeout(timer);
+    this.#reconnecting.delete(streamId);
+    return true;
+  }
+
+  /**
+   * A publish with the right key while the stream is live: a phone that
+   * switched networks comes back before the server noticed it left. The old
+   * connection is replaced only when it is not connected or has sent no media
+   * for the last second; a healthy publisher keeps its stream (409).
+   */
+  #takeOverStalePublisher(streamId: string): boolean {
+    const router = this.#routers.get(streamId);
+    const old = [...this.#sessions.values()].find((s) => s.streamId === streamId && s.role === 'publisher');
+    if (!router || !old || (old.connected && router.receivingMedia)) return false;
+    logger.info(`replacing a stale publisher connection [stream:${streamId}] [session:${old.id}] [connected:${old.connected}]`);
+    old.close('replaced by a new connection with the stream key');
+    return this.#streams.get(streamId)?.state === 'reconnecting';
   }
 
   /** The publisher left: the stream is over for everyone. Idempotent. */
@@ -285,6 +354,7 @@ export class SessionManager {
     const router = this.#routers.get(streamId);
     if (!router) return;
     this.#routers.delete(streamId);
+    this.#stopWaiting(streamId);
     logger.info(`endStream() [stream:${streamId}] [reason:${reason}]`);
     // Mark ended first so viewer-count updates emitted while viewers close already carry state 'ended'.
     this.#streams.markEnded(streamId);
@@ -353,6 +423,9 @@ export class SessionManager {
 }
 
 function notLive(streamId: string, state: string): InvalidStateError {
+  if (state === 'reconnecting') {
+    return new InvalidStateError(`stream "${streamId}" is reconnecting (its publisher dropped); retry in a few seconds`, 'reconnecting');
+  }
   return state === 'ended'
     ? new InvalidStateError(`stream "${streamId}" has ended`, 'stream_ended')
     : new InvalidStateError(`stream "${streamId}" is not live yet; retry when it goes live (follow it on /ws)`, 'not_live');

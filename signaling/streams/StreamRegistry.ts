@@ -96,14 +96,27 @@ export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
     return secretsMatch(presentedKey, record?.streamKey ?? 'sk_unknown-stream') && record !== undefined;
   }
 
+  /** idle → live (first publisher), or reconnecting → live (the publisher came back; startedAt is kept). */
   markLive(id: string): void {
     const record = this.#mustGet(id);
-    if (record.state !== 'idle') {
-      throw new InvalidStateError(`stream "${id}" is ${record.state}; only an idle stream can go live`);
+    if (record.state !== 'idle' && record.state !== 'reconnecting') {
+      throw new InvalidStateError(`stream "${id}" is ${record.state}; only an idle or reconnecting stream can go live`);
     }
+    const returning = record.state === 'reconnecting';
     record.state = 'live';
-    record.startedAt = this.#now().toISOString();
-    logger.info(`markLive() [stream:${id}]`);
+    if (!returning) record.startedAt = this.#now().toISOString();
+    logger.info(`markLive() [stream:${id}]${returning ? ' [publisher back]' : ''}`);
+    this.safeEmit('update', toStreamInfo(record), 'state');
+  }
+
+  /** live → reconnecting: the publisher dropped; the stream waits for it during the grace period. */
+  markReconnecting(id: string): void {
+    const record = this.#mustGet(id);
+    if (record.state !== 'live') {
+      throw new InvalidStateError(`stream "${id}" is ${record.state}; only a live stream can be reconnecting`);
+    }
+    record.state = 'reconnecting';
+    logger.info(`markReconnecting() [stream:${id}]`);
     this.safeEmit('update', toStreamInfo(record), 'state');
   }
 

@@ -73,6 +73,21 @@ export class BrowserPeer {
     return (await this.page.evaluate(`window.__peers[${JSON.stringify(name)}].connectionState`)) as RTCPeerConnectionState;
   }
 
+  /** Video frames the named (viewer) connection has decoded so far. */
+  async framesDecoded(name: string): Promise<number> {
+    const script = `(async () => {
+      let frames = 0;
+      (await window.__peers[${JSON.stringify(name)}].getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
+      return frames;
+    })()`;
+    return (await this.page.evaluate(script)) as number;
+  }
+
+  /** Closes one connection without telling the server (no DTLS alert reaches werift in time): like a phone losing its network. */
+  async dropPeer(name: string): Promise<void> {
+    await this.page.evaluate(`(() => { const pc = window.__peers[${JSON.stringify(name)}]; pc.getSenders().forEach((s) => s.track && s.track.stop()); pc.close(); })()`);
+  }
+
   /** Closes every peer connection and the page. */
   async close(): Promise<void> {
     await this.page

@@ -92,10 +92,49 @@ describe('/ws publish and watch with real Chromium peers', { timeout: 120_000 },
     await ctx.publisher.nextWhere(streamWith((s) => s.viewers === 0));
   });
 
-  test('a publisher socket that drops ends the stream for its followers', async () => {
+  test('a publisher socket that drops leaves the stream reconnecting; the same key on a new socket resumes it for the same viewer', async () => {
+    const viewer = await TestWsClient.connect(wsUrl());
+    const sdp = await ctx.peer.createOffer('view3', 'viewer');
+    viewer.send({ type: 'watch', reqId: 40, streamId: ctx.streamId, sdp, layer: 'auto' });
+    const watching = await answerFor(viewer, 40);
+    await ctx.peer.applyAnswer('view3', watching.sdp);
+    await ctx.peer.waitForState('view3', ['connected']);
+    await waitForFrames('view3', 1);
+
     ctx.publisher.destroy();
-    const ended = await ctx.follower.nextWhere(streamWith((s) => s.state === 'ended'));
-    assert.ok((ended as ServerMessageOf<'stream'>).stream.endedAt);
-    assert.equal(ctx.platform.streams.info(ctx.streamId).state, 'ended');
+    await ctx.peer.dropPeer('pub');
+    await ctx.follower.nextWhere(streamWith((s) => s.state === 'reconnecting'));
+    assert.equal(ctx.platform.sessions.require(watching.sessionId).closed, false, 'the viewer stays attached while the publisher is away');
+
+    const publisher = await TestWsClient.connect(wsUrl());
+    try {
+      const offer = await ctx.peer.createOffer('pub2', 'publisher');
+      publisher.send({ type: 'publish', reqId: 41, streamId: ctx.streamId, streamKey: ctx.streamKey, sdp: offer });
+      const answer = await answerFor(publisher, 41);
+      await ctx.peer.applyAnswer('pub2', answer.sdp);
+      await ctx.peer.waitForState('pub2', ['connected']);
+      await ctx.follower.nextWhere(streamWith((s) => s.state === 'live'));
+      const before = await ctx.peer.framesDecoded('view3');
+      await waitForFrames('view3', before + 10);
+      assert.equal(await ctx.peer.connectionState('view3'), 'connected', 'the viewer never renegotiated');
+
+      // Stopping on purpose ends the stream at once, with no reconnect grace.
+      publisher.send({ type: 'stop', reqId: 42, sessionId: answer.sessionId });
+      await ctx.follower.nextWhere(streamWith((s) => s.state === 'ended'));
+      assert.equal(ctx.platform.streams.info(ctx.streamId).state, 'ended');
+    } finally {
+      await Promise.all([publisher.close(), viewer.close()]);
+    }
   });
 });
+
+async function waitForFrames(peer: string, atLeast: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let frames = 0;
+  while (Date.now() < deadline) {
+    frames = await ctx.peer.framesDecoded(peer);
+    if (frames >= atLeast) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`viewer ${peer} decoded ${frames} frames, expected at least ${atLeast} within ${timeoutMs} ms`);
+}
