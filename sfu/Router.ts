@@ -70,6 +70,8 @@ export class Router extends TypedEmitter<RouterEvents> {
   #publisherPending = false;
   /** Set instead of #publisher when another node's stream arrives over a pipe. */
   #pipe: RouterPipeSource | undefined;
+  /** What fed the router last: a router waiting for a returning publisher is still that stream's origin. */
+  #lastSource: 'publisher' | 'pipe' | undefined;
   readonly #producers = new Map<MediaKind, Producer>();
   readonly #viewers = new Set<WebRtcTransport>();
   readonly #pending = new Set<WebRtcTransport>();
@@ -96,6 +98,11 @@ export class Router extends TypedEmitter<RouterEvents> {
   /** The inter-node pipe feeding this router, when it relays another node's stream. */
   get pipe(): RouterPipeSource | undefined {
     return this.#pipe;
+  }
+
+  /** What fed this router last ('publisher' on the origin node, 'pipe' on a relay), even while it waits for the source to come back. */
+  get lastSource(): 'publisher' | 'pipe' | undefined {
+    return this.#lastSource;
   }
 
   /** Whether any publisher track delivered packets in the producers' last measuring window (about a second). */
@@ -193,6 +200,7 @@ export class Router extends TypedEmitter<RouterEvents> {
     }
     if (pipe.closed) throw new InvalidStateError('the pipe closed before the router could adopt it', 'pipe_closed');
     this.#pipe = pipe;
+    this.#lastSource = 'pipe';
     pipe.once('close', (reason) => {
       if (this.#pipe !== pipe) return;
       this.#pipe = undefined;
@@ -228,6 +236,7 @@ export class Router extends TypedEmitter<RouterEvents> {
 
   #adoptPublisher(transport: WebRtcTransport, producers: Producer[]): void {
     this.#publisher = transport;
+    this.#lastSource = 'publisher';
     transport.once('close', (reason) => {
       if (this.#publisher !== transport) return;
       this.#publisher = undefined;

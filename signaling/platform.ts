@@ -11,6 +11,7 @@ import { ChatService, type ChatLimits } from './chat/ChatService.ts';
 import { DonationService } from './chat/DonationService.ts';
 import type { PaymentProvider } from './chat/PaymentProvider.ts';
 import { TestPaymentProvider } from './chat/TestPaymentProvider.ts';
+import { createChatBus } from './cluster/chat-bus.ts';
 import { ClusterNode } from './cluster/ClusterNode.ts';
 import type { AppConfig } from './config.ts';
 import { HlsService, type HlsServiceOptions } from './hls/HlsService.ts';
@@ -111,6 +112,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
           overflowUrl: hls ? (id) => hlsUrl(id, config.publicUrl) : undefined,
           graceMs: options.sessionGraceMs ?? 5000,
           connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+          publisherGraceMs: options.publisherGraceMs ?? config.publisherGraceMs,
         });
   const sessions = new SessionManager({
     sfu,
@@ -128,7 +130,15 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
   cluster?.attachSessions(sessions);
 
   const chatDatabase = ChatDatabase.open(config.dataDir);
-  const chat = new ChatService({ streams, database: chatDatabase, publish: (topic, frame) => { metrics.noteChatDeliveries(app.numSubscribers(topic)); return app.publish(topic, frame, true, false); } }, options.chat);
+  // In a cluster with Redis every node's chat shares one order per room (signaling/cluster/README.md, "Chat").
+  const chatBus = await createChatBus(config.cluster, chatDatabase, options.chat?.reactionWindowMs).catch(async (err: unknown) => {
+    chatDatabase.close();
+    metrics.close();
+    await hls?.close();
+    if (!options.sfu) await sfu.close();
+    throw err;
+  });
+  const chat = new ChatService({ streams, database: chatDatabase, bus: chatBus, publish: (topic, frame) => { metrics.noteChatDeliveries(app.numSubscribers(topic)); return app.publish(topic, frame, true, false); } }, options.chat);
   const payments = options.payments ?? new TestPaymentProvider();
   if (payments instanceof TestPaymentProvider) logger.warn('donations and subs use TestPaymentProvider: no money moves (see README, "Payments")');
   const donations = new DonationService({ ledger: chat.ledger, payments, streams, onRecorded: (record) => chat.announce(record) });

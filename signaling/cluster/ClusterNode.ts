@@ -54,6 +54,8 @@ export interface ClusterNodeDeps {
   /** Session watchdog settings for viewers served for other nodes. */
   readonly graceMs: number;
   readonly connectTimeoutMs: number;
+  /** How long a stream waits for a dropped publisher; relays keep their viewers that long while the source is away. */
+  readonly publisherGraceMs: number;
 }
 
 export class ClusterNode {
@@ -105,6 +107,9 @@ export class ClusterNode {
             idleMs: cluster.relayIdleMs,
             childPipes: (streamId) => this.#pipes.countFor(streamId),
             onChange: () => this.#heartbeat?.beatSoon(),
+            // A little over the grace: the origin's own timer decides, the edge only must not give up first.
+            sourceWaitMs: deps.publisherGraceMs + 5000,
+            streamEnded: (streamId) => deps.streams.get(streamId)?.state === 'ended',
           })
         : undefined;
     this.#pipes = new PipeHub({ sfu, settings, relays: this.#relays, selfId: this.id });

@@ -2,9 +2,14 @@
  * The downstream end of this edge's pipes: ensure(streamId) gives a local
  * Router fed by one pipe from upstream (the configured parent edge, else the
  * stream's origin), however many viewers and child pipes then use it.
- * Concurrent callers share one pull. A relay whose source closes is closed
- * (its viewers re-place through their entry node); one that has had no viewers
- * and no child pipes for idleMs is closed to free the upstream.
+ * Concurrent callers share one pull. A relay whose source closes keeps its
+ * viewers attached and pulls again every second: the publisher may be
+ * reconnecting to the origin, and when it is back the new pipe's tracks are
+ * swapped in behind the existing consumers (the same path a returning
+ * publisher takes on the origin). It gives up, closing the relay (its viewers
+ * re-place through their entry node), when the stream has ended or after
+ * sourceWaitMs. A relay with no viewers and no child pipes for idleMs is
+ * closed to free the upstream.
  */
 import { PipeReceiver } from '../../sfu/pipe/PipeReceiver.ts';
 import { PipeTransport } from '../../sfu/pipe/PipeTransport.ts';
@@ -34,14 +39,21 @@ export interface RelayManagerOptions {
   readonly childPipes: (streamId: string) => number;
   /** Told when a relay opens or closes (the heartbeat then carries the change soon). */
   readonly onChange: () => void;
+  /** How long a relay whose source closed keeps its viewers while pulling again (the publisher grace). */
+  readonly sourceWaitMs: number;
+  /** Whether the stream has ended for good (then a relay that lost its source closes at once). */
+  readonly streamEnded: (streamId: string) => boolean;
 }
 
 interface Relay {
   readonly router: Router;
-  readonly receiver: PipeReceiver;
-  readonly upstream: string;
+  receiver: PipeReceiver;
+  upstream: string;
   idleSince: number;
+  /** Set while the source is lost and the relay pulls again. */
+  lostSince: number | null;
 }
+const REPULL_INTERVAL_MS = 1000;
 
 export class RelayManager {
   readonly #options: RelayManagerOptions;
@@ -72,9 +84,11 @@ export class RelayManager {
       relay.idleSince = Date.now();
       return Promise.resolve(relay.router);
     }
+    // A relay waiting for its source is pulled into, so its viewers stay.
+    const waiting = relay && !relay.router.closed && relay.lostSince !== null ? relay : undefined;
     let pulling = this.#pulling.get(streamId);
     if (!pulling) {
-      pulling = this.#pull(streamId, via).finally(() => this.#pulling.delete(streamId));
+      pulling = this.#pull(streamId, via, waiting).finally(() => this.#pulling.delete(streamId));
       this.#pulling.set(streamId, pulling);
     }
     return pulling;
@@ -87,7 +101,7 @@ export class RelayManager {
     this.#relays.clear();
   }
 
-  async #pull(streamId: string, via: readonly string[]): Promise<Router> {
+  async #pull(streamId: string, via: readonly string[], into?: Relay): Promise<Router> {
     const { view, self } = this.#options;
     const nodes = view.nodes();
     const candidates: NodeRecord[] = [];
@@ -103,7 +117,7 @@ export class RelayManager {
     let lastError: unknown;
     for (const upstream of upstreams) {
       try {
-        return await this.#pullFrom(upstream, streamId, via);
+        return await this.#pullFrom(upstream, streamId, via, into);
       } catch (err) {
         lastError = err;
         logger.warn(`pull [stream:${streamId}] from ${upstream.id} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -112,7 +126,7 @@ export class RelayManager {
     throw lastError instanceof AppError ? lastError : new InvalidStateError(`could not pull stream "${streamId}"`, 'not_live');
   }
 
-  async #pullFrom(upstream: NodeRecord, streamId: string, via: readonly string[]): Promise<Router> {
+  async #pullFrom(upstream: NodeRecord, streamId: string, via: readonly string[], into?: Relay): Promise<Router> {
     const { sfu, settings, client, self } = this.#options;
     const transport = await PipeTransport.create({
       listenIp: settings.listenIp,
@@ -127,13 +141,24 @@ export class RelayManager {
       transport.connect(answer.tuple);
       receiver = new PipeReceiver({ transport, description: answer.description, keyframeThrottleMs: settings.keyframeThrottleMs });
       if (this.#closed) throw new InvalidStateError('this node is shutting down', 'shutting_down');
+      if (into) {
+        if (into.router.closed) throw new InvalidStateError(`the relay of stream "${streamId}" closed while pulling again`, 'not_live');
+        // The source is back: its new tracks go in behind the viewers that waited.
+        into.router.adoptPipe(receiver, receiver.producers);
+        into.receiver = receiver;
+        into.upstream = upstream.id;
+        into.lostSince = null;
+        logger.info(`relay source back [stream:${streamId}] [from:${upstream.id}] [pipe:${answer.pipeId}] [viewers:${into.router.viewerCount}]`);
+        this.#options.onChange();
+        return into.router;
+      }
       // A router left from a relay that is closing: replace it.
       sfu.getRouter(streamId)?.close('replaced by a new relay');
       const router = sfu.createRouter(streamId);
       router.adoptPipe(receiver, receiver.producers);
-      const relay: Relay = { router, receiver, upstream: upstream.id, idleSince: Date.now() };
+      const relay: Relay = { router, receiver, upstream: upstream.id, idleSince: Date.now(), lostSince: null };
       this.#relays.set(streamId, relay);
-      router.once('publisherclose', (reason) => router.close(`relay source closed (${reason})`));
+      router.on('publisherclose', (reason) => this.#sourceLost(streamId, relay, reason));
       router.once('close', (reason) => {
         if (this.#relays.get(streamId) === relay) this.#relays.delete(streamId);
         logger.info(`relay closed [stream:${streamId}] [reason:${reason}]`);
@@ -147,6 +172,30 @@ export class RelayManager {
       transport.close('relay setup failed');
       throw err;
     }
+  }
+
+  /** The pipe feeding a relay closed: keep the viewers and pull again until the source is back, ended, or too late. */
+  #sourceLost(streamId: string, relay: Relay, reason: string): void {
+    if (this.#closed || relay.router.closed) return;
+    if (relay.router.viewerCount === 0 && this.#options.childPipes(streamId) === 0) {
+      relay.router.close(`relay source closed (${reason})`);
+      return;
+    }
+    relay.lostSince ??= Date.now();
+    logger.info(`relay source lost [stream:${streamId}] [reason:${reason}]: keeping ${relay.router.viewerCount} viewers while pulling again`);
+    const retry = (): void => {
+      if (this.#closed || relay.router.closed || relay.lostSince === null || relay.router.pipe) return;
+      if (this.#options.streamEnded(streamId) || Date.now() - relay.lostSince > this.#options.sourceWaitMs) {
+        relay.router.close(`relay source closed (${reason}) and did not come back`);
+        return;
+      }
+      this.ensure(streamId).catch(() => {
+        const timer = setTimeout(retry, REPULL_INTERVAL_MS);
+        timer.unref();
+      });
+    };
+    const timer = setTimeout(retry, REPULL_INTERVAL_MS);
+    timer.unref();
   }
 
   #closeIdle(): void {

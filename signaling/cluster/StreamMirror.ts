@@ -32,13 +32,19 @@ export class StreamMirror {
     }
     for (const [id, origin] of originated) {
       const known = this.#streams.get(id);
+      // The origin's publisher dropped or came back: followers on this node see it too.
+      const state = origin.streams[id]!.reconnecting === true ? 'reconnecting' : 'live';
+      if (known && this.#mirrored.has(id) && (known.state === 'live' || known.state === 'reconnecting') && known.state !== state) {
+        this.#streams.mirror({ ...toInfo(known), state });
+        continue;
+      }
       if (known && (known.state !== 'idle' || !this.#mirrored.has(id))) continue;
       if (!this.#fetching.has(id)) void this.#fetch(id, origin);
     }
     for (const id of this.#mirrored) {
       if (originated.has(id)) continue;
       const known = this.#streams.get(id);
-      if (known && known.state === 'live') this.#streams.mirror({ ...toInfo(known), state: 'ended', endedAt: new Date().toISOString() });
+      if (known && (known.state === 'live' || known.state === 'reconnecting')) this.#streams.mirror({ ...toInfo(known), state: 'ended', endedAt: new Date().toISOString() });
       this.#mirrored.delete(id);
     }
   }

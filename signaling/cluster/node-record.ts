@@ -14,6 +14,8 @@ export const NodeStreamLoad = z.object({
   viewers: z.number().int().nonnegative(),
   /** True on the node holding the stream's publisher. */
   origin: z.boolean(),
+  /** On the origin: its publisher dropped and the stream waits for it to come back. */
+  reconnecting: z.boolean().optional(),
 });
 
 export const NodeRecord = z.object({

@@ -76,7 +76,7 @@ export class MediaSampler {
   };
   readonly gauges: MediaGauges = { publishers: 0, relays: 0, viewerTransports: 0, pipesOut: 0, pipesIn: 0, cpuCores: 0, egressBps: 0 };
   /** Per stream on this node: viewer transports, and whether the publisher is here. */
-  streams: Record<string, { viewers: number; origin: boolean }> = {};
+  streams: Record<string, { viewers: number; origin: boolean; reconnecting: boolean }> = {};
   #windowStart = performance.now();
   #windowCpu = process.cpuUsage();
   #windowBytes = 0;
@@ -104,13 +104,15 @@ export class MediaSampler {
     let relays = 0;
     let viewers = 0;
     let bytes = 0;
-    const streams: Record<string, { viewers: number; origin: boolean }> = {};
+    const streams: Record<string, { viewers: number; origin: boolean; reconnecting: boolean }> = {};
     for (const router of this.#sfu.routers) {
       if (router.closed) continue;
-      const origin = router.publisher !== undefined;
-      if (origin) publishers++;
+      // A router waiting for its publisher to come back is still the stream's origin (edges keep waiting for it).
+      const reconnecting = router.publisher === undefined && !router.pipe && router.lastSource === 'publisher';
+      const origin = router.publisher !== undefined || reconnecting;
+      if (router.publisher) publishers++;
       if (router.pipe) relays++;
-      if (origin || router.pipe) streams[router.id] = { viewers: router.viewerCount, origin };
+      if (origin || router.pipe) streams[router.id] = { viewers: router.viewerCount, origin, reconnecting };
       viewers += router.viewerCount;
       for (const producer of router.producers) {
         for (const layer of producer.layers) {
