@@ -105,9 +105,13 @@ export class Router extends TypedEmitter<RouterEvents> {
     return this.#lastSource;
   }
 
-  /** Whether any publisher track delivered packets in the producers' last measuring window (about a second). */
+  /**
+   * Whether the video track delivered packets in its last measuring window (about a second).
+   * Only video producers measure windows; an audio-only stream always counts as receiving.
+   */
   get receivingMedia(): boolean {
-    return [...this.#producers.values()].some((p) => p.layers.some((l) => l.active));
+    const video = this.#producers.get('video');
+    return video ? video.layers.some((l) => l.active) : this.#producers.size > 0;
   }
 
   get viewerCount(): number {

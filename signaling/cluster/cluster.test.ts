@@ -15,6 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { goLiveWithClock, waitForFirstFrame } from '../../loadtest/browser/clock-pages.ts';
 import { installNameShim } from '../../loadtest/browser/prepare-page.ts';
 import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
+import { publishFakeCamera, type WhipPublication } from '../../loadtest/browser/whip-publisher.ts';
 import { LightViewer } from '../../loadtest/light-viewer/LightViewer.ts';
 import { createViewerOffer, openPage } from '../../sfu/testing/browser-peers.ts';
 import { buildWebClient } from '../../web-client/build.ts';
@@ -132,6 +133,45 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
     const metrics = await (await fetch(`${ctx.cluster.node('edge-a').url}/metrics`)).text();
     for (const name of ['media_forwarded_packets_total', 'cluster_pipes_out', 'media_plis_sent_total', 'nodejs_eventloop_lag_seconds', 'process_cpu_seconds_total', 'live_viewers']) {
       assert.match(metrics, new RegExp(`^${name}`, 'm'), `edge-a /metrics lacks ${name}`);
+    }
+  });
+
+  test("the origin's publisher drops and comes back: viewers on both edges see 'reconnecting' and resume on the same session", async () => {
+    const origin = ctx.cluster.node('origin').url;
+    const created = (await (await fetch(`${origin}/api/streams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'reconnecting publisher' }) })).json()) as { id: string; streamKey: string; whip: string };
+    const publishOnce = async (): Promise<WhipPublication> =>
+      publishFakeCamera(await newPage(), { whipUrl: origin + created.whip, streamKey: created.streamKey, video: { width: 320, height: 240, frameRate: 15 }, videoCodec: 'H264' });
+    const first = await publishOnce();
+    const pages: Record<string, Page> = {};
+    for (const node of ['edge-a', 'edge-b']) {
+      pages[node] = await newPage();
+      await pages[node].goto(`${origin}/watch/${encodeURIComponent(created.id)}?node=${node}`);
+    }
+    await Promise.all(Object.values(pages).map((p) => waitForFirstFrame(p, 15_000)));
+    const watchOf = (page: Page) =>
+      page.evaluate(() => {
+        const w = (window as unknown as { __watch: { sessionId: string | null; framesPresented: number; state: string } }).__watch;
+        return { sessionId: w.sessionId, frames: w.framesPresented, state: w.state };
+      });
+    const sessions = { a: (await watchOf(pages['edge-a']!)).sessionId, b: (await watchOf(pages['edge-b']!)).sessionId };
+    const streamState = async (url: string): Promise<string> => ((await (await fetch(`${url}/api/streams/${created.id}`)).json()) as { state: string }).state;
+
+    // The phone loses its network: no DELETE, the connection just goes silent.
+    await first.page.close();
+    await until(() => streamState(ctx.cluster.node('edge-a').url), (s) => s === 'reconnecting', 25_000, "edge-a to mirror the stream as 'reconnecting'");
+    await until(() => watchOf(pages['edge-b']!), (w) => /reconnecting/i.test(w.state), 5000, "the edge-b viewer's page to say the streamer is reconnecting");
+    const stalled = { a: (await watchOf(pages['edge-a']!)).frames, b: (await watchOf(pages['edge-b']!)).frames };
+
+    const second = await publishOnce();
+    try {
+      for (const [key, node] of [['a', 'edge-a'], ['b', 'edge-b']] as const) {
+        const resumed = await until(() => watchOf(pages[node]!), (w) => w.frames > stalled[key] + 30, 15_000, `the ${node} viewer to play the returning publisher`);
+        assert.equal(resumed.sessionId, sessions[key], `the ${node} viewer kept its session: the new tracks were swapped in behind it`);
+      }
+      assert.equal(await streamState(origin), 'live');
+    } finally {
+      await second.stop();
+      await Promise.all(Object.values(pages).map((p) => p.close()));
     }
   });
 
@@ -270,7 +310,7 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
       assert.equal(refused.status, 503);
       assert.match(await refused.text(), /registry \(Redis\) is unreachable/);
       const before = await frames();
-      await sleep(1000);
+      await sleep(2000);
       assert.ok((await frames()) > before + 10, 'the viewer on edge-a kept playing');
 
       await ctx.cluster.startRedis();

@@ -21,6 +21,9 @@ import type { StreamRegistry } from './StreamRegistry.ts';
 import type { ViewerPlacement } from './viewer-placement.ts';
 
 const logger = createLogger('signaling:SessionManager');
+const SILENCE_CHECK_MS = 500;
+/** Silence checks in a row before a connected publisher shows as reconnecting (on top of the producers' 1 s window). */
+const SILENT_CHECKS = 3;
 
 export interface SessionManagerOptions {
   readonly sfu: Sfu;
@@ -100,6 +103,9 @@ export class SessionManager {
   readonly #publishing = new Set<string>();
   /** Streams waiting for their publisher to come back: the timer ends them. */
   readonly #reconnecting = new Map<string, NodeJS.Timeout>();
+  /** Consecutive silence checks per stream whose publisher is connected (#watchSilence). */
+  readonly #silentChecks = new Map<string, number>();
+  readonly #silenceTimer: NodeJS.Timeout;
   /** Publisher sessions being stopped on purpose: their close ends the stream instead of waiting. */
   readonly #deliberate = new Set<string>();
   /** Publisher sessions that rejoined a 'reconnecting' stream (if they fail, the stream waits again). */
@@ -111,6 +117,8 @@ export class SessionManager {
     this.#streams = options.streams;
     this.#graceMs = options.graceMs ?? 5000;
     this.#publisherGraceMs = options.publisherGraceMs ?? 30_000;
+    this.#silenceTimer = setInterval(() => this.#watchSilence(), SILENCE_CHECK_MS);
+    this.#silenceTimer.unref();
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#maxSessionsPerOwner = options.maxSessionsPerOwner ?? 8;
     this.#maxSessions = options.maxSessions ?? 5000;
@@ -146,7 +154,7 @@ export class SessionManager {
     if (stream.state === 'ended') {
       throw new InvalidStateError(`stream "${stream.id}" has ended; create a new stream with POST /api/streams`, 'stream_ended');
     }
-    if (this.#publishing.has(stream.id) || (stream.state === 'live' && !this.#takeOverStalePublisher(stream.id))) {
+    if (this.#publishing.has(stream.id) || !this.#replaceStalePublisher(stream.id, stream.state)) {
       throw new InvalidStateError(
         `stream "${stream.id}" already has a publisher; stop that one first (DELETE its session URL)`,
         'already_publishing',
@@ -286,6 +294,7 @@ export class SessionManager {
   /** Ends every stream and session; used on shutdown. New requests fail with 503 afterwards. */
   closeAll(reason: string): void {
     this.#closed = true;
+    clearInterval(this.#silenceTimer);
     for (const streamId of [...this.#routers.keys()]) this.#endStream(streamId, reason);
     for (const timer of this.#reconnecting.values()) clearTimeout(timer);
     this.#reconnecting.clear();
@@ -322,7 +331,7 @@ export class SessionManager {
     timer.unref();
     this.#reconnecting.set(session.streamId, timer);
     logger.info(`publisher gone, waiting ${this.#publisherGraceMs} ms for it [stream:${session.streamId}] [reason:${reason}]`);
-    this.#streams.markReconnecting(session.streamId);
+    if (this.#streams.get(session.streamId)?.state === 'live') this.#streams.markReconnecting(session.streamId);
   }
 
   /** Stops the grace timer of a stream whose publisher came back; true when it was waiting. */
@@ -335,18 +344,51 @@ export class SessionManager {
   }
 
   /**
-   * A publish with the right key while the stream is live: a phone that
-   * switched networks comes back before the server noticed it left. The old
-   * connection is replaced only when it is not connected or has sent no media
-   * for the last second; a healthy publisher keeps its stream (409).
+   * A publish with the right key while an old publisher connection still
+   * exists: a phone that switched networks comes back before the server
+   * noticed it left. The old connection is replaced unless it is connected and
+   * its media flows (a healthy publisher keeps its stream: false, 409).
    */
-  #takeOverStalePublisher(streamId: string): boolean {
-    const router = this.#routers.get(streamId);
+  #replaceStalePublisher(streamId: string, state: string): boolean {
     const old = [...this.#sessions.values()].find((s) => s.streamId === streamId && s.role === 'publisher');
-    if (!router || !old || (old.connected && router.receivingMedia)) return false;
+    if (!old) return state !== 'live';
+    const router = this.#routers.get(streamId);
+    if (state === 'live' && old.connected && router?.receivingMedia) return false;
     logger.info(`replacing a stale publisher connection [stream:${streamId}] [session:${old.id}] [connected:${old.connected}]`);
     old.close('replaced by a new connection with the stream key');
-    return this.#streams.get(streamId)?.state === 'reconnecting';
+    return true;
+  }
+
+  /**
+   * Media silence from a connected publisher (camera stopped in the
+   * background, uplink gone but ICE not failed yet) shows as 'reconnecting'
+   * within about two seconds, so viewers wait instead of giving up; media
+   * flowing again shows as 'live'. The grace timer starts only when the
+   * connection itself is gone.
+   */
+  #watchSilence(): void {
+    for (const [streamId, router] of this.#routers) {
+      const session = router.publisher ? [...this.#sessions.values()].find((s) => s.streamId === streamId && s.role === 'publisher') : undefined;
+      const state = this.#streams.get(streamId)?.state;
+      if (!session?.everConnected || router.closed) {
+        this.#silentChecks.delete(streamId);
+        continue;
+      }
+      if (router.receivingMedia) {
+        this.#silentChecks.delete(streamId);
+        if (state === 'reconnecting' && !this.#reconnecting.has(streamId)) {
+          logger.info(`publisher media flows again [stream:${streamId}]`);
+          this.#streams.markLive(streamId);
+        }
+        continue;
+      }
+      const checks = (this.#silentChecks.get(streamId) ?? 0) + 1;
+      this.#silentChecks.set(streamId, checks);
+      if (checks === SILENT_CHECKS && state === 'live') {
+        logger.info(`publisher connected but silent [stream:${streamId}]: reconnecting`);
+        this.#streams.markReconnecting(streamId);
+      }
+    }
   }
 
   /** The publisher left: the stream is over for everyone. Idempotent. */
