@@ -50,4 +50,14 @@ describe('ChatHistory', () => {
     assert.equal(third?.kind === 'message' && third.deleted, true);
     assert.throws(() => h.push(message(4)), /not above 4/);
   });
+
+  test('restartAt() forgets what is held, so a resume from before the hole is told what it missed', () => {
+    const h = new ChatHistory(10);
+    for (let s = 1; s <= 3; s++) h.push(message(s));
+    h.restartAt(9);
+    h.push(message(10));
+    assert.deepEqual(seqs(h.after(2).events), [10]);
+    assert.deepEqual(h.after(2).missed, { fromSeq: 3, toSeq: 9 });
+    assert.throws(() => h.restartAt(5), RangeError);
+  });
 });

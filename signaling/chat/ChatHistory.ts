@@ -52,6 +52,18 @@ export class ChatHistory {
     this.#size++;
   }
 
+  /**
+   * Forgets every held event and moves the floor to `floorSeq` (at or above the newest held):
+   * for a copy of a room that missed a range, so resumes from before it are told so.
+   */
+  restartAt(floorSeq: number): void {
+    if (floorSeq < this.lastSeq) throw new RangeError(`ChatHistory.restartAt: ${floorSeq} is below the newest held seq ${this.lastSeq}`);
+    this.#ring.fill(undefined);
+    this.#start = 0;
+    this.#size = 0;
+    this.#floorSeq = floorSeq;
+  }
+
   /** Every held event after `seq`, and the range before them that is no longer held. */
   after(seq: number): ResumeSlice {
     const missed = seq < this.#floorSeq ? { fromSeq: seq + 1, toSeq: this.#floorSeq } : null;

@@ -3,18 +3,22 @@
  * resolves identities and roles on join, applies the per-connection message rate, and exposes
  * the operations the /ws handlers and HTTP routes call. Holds no socket code: members are
  * ChatConnections (WsConnection in production) and frames leave through `publish`.
+ * Events are ordered by the ChatBus (in this process by default; RedisChatBus in a cluster),
+ * which hands them back here for the room's copy on this node, loading the room if needed.
  */
 import { BadRequestError, InvalidStateError, TooManyRequestsError, UnauthorizedError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { cleanChatText, type ClientMessageOf, type ChatUser, type ModerationAction, type ServerMessageOf } from '../protocol/messages.ts';
 import type { StreamRegistry } from '../streams/StreamRegistry.ts';
 import { TokenBucket } from '../ws/TokenBucket.ts';
+import type { ChatBus, DeliveredEvent } from './ChatBus.ts';
 import type { ChatDatabase } from './ChatDatabase.ts';
 import { ChatIdentities } from './ChatIdentities.ts';
 import { ChatLog, type LogPage } from './ChatLog.ts';
 import { ChatRoom, type ChatConnection, type ChatMember, type ChatRoomOptions, type Publish } from './ChatRoom.ts';
 import { chatIdentityKey } from './chat-identity-key.ts';
 import { Ledger, type LedgerRecord } from './Ledger.ts';
+import { LocalChatBus } from './LocalChatBus.ts';
 
 const logger = createLogger('signaling:ChatService');
 
@@ -46,7 +50,12 @@ export interface ChatServiceDeps {
   readonly streams: StreamRegistry;
   readonly database: ChatDatabase;
   readonly publish: Publish;
+  /** Where events get their order; default: this process (LocalChatBus). ChatService closes it. */
+  readonly bus?: ChatBus;
 }
+
+/** A donation announcement that could not be ordered (bus unreachable) is tried again after this long. */
+const ANNOUNCE_RETRY_MS = 2000;
 
 interface ConnectionState {
   readonly bucket: TokenBucket;
@@ -60,7 +69,11 @@ export class ChatService {
   readonly #streams: StreamRegistry;
   readonly #publish: Publish;
   readonly #identities: ChatIdentities;
+  readonly #bus: ChatBus;
   readonly #rooms = new Map<string, ChatRoom>();
+  /** Announcements being ordered, by ledger id: a room loading meanwhile does not submit them again. */
+  readonly #announcing = new Map<string, Promise<void>>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
   readonly #unloadTimers = new Map<string, NodeJS.Timeout>();
   readonly #connections = new WeakMap<ChatConnection, ConnectionState>();
   #closed = false;
@@ -71,7 +84,12 @@ export class ChatService {
     this.limits = { ...DEFAULT_CHAT_LIMITS, ...limits };
     this.log = new ChatLog(deps.database);
     this.ledger = new Ledger(deps.database);
-    this.#identities = new ChatIdentities(chatIdentityKey(deps.database));
+    this.#bus = deps.bus ?? new LocalChatBus();
+    this.#identities = new ChatIdentities(this.#bus.identityKey ?? chatIdentityKey(deps.database));
+    this.#bus.attach({
+      deliver: (streamId, events) => this.#deliver(streamId, events),
+      reactions: (streamId, totals) => this.#rooms.get(streamId)?.publishReactions(totals),
+    });
   }
 
   get roomCount(): number {
@@ -94,7 +112,7 @@ export class ChatService {
     room.leave(conn);
     const member = room.join(conn, identity, request.streamKey !== undefined);
     state.rooms.set(streamId, member);
-    const snapshot = room.snapshot(request.lastSeq, request.historyLimit);
+    const snapshot = room.snapshot(conn, request.lastSeq, request.historyLimit);
     return {
       type: 'chatJoined',
       reqId: request.reqId,
@@ -118,8 +136,11 @@ export class ChatService {
     }
   }
 
-  /** Sequences a chat message; the sender gets chatAck once it is stored and published. */
-  say(conn: ChatConnection, request: ClientMessageOf<'chatSend'>): number {
+  /**
+   * Sequences a chat message; the sender gets chatAck once it is stored and published. Returns the
+   * seq when it is known at once (one process), else undefined (a cluster: it comes in the ack).
+   */
+  say(conn: ChatConnection, request: ClientMessageOf<'chatSend'>): number | undefined {
     const { room, member, state } = this.#membership(conn, request.streamId);
     const text = cleanChatText(request.text);
     if (!text.ok) throw new BadRequestError(`invalid message: ${text.reason}`, 'invalid_message');
@@ -160,13 +181,18 @@ export class ChatService {
     return member && room ? room.userOf(member) : undefined;
   }
 
-  /** Shows a new ledger record in its stream's chat. */
-  announce(record: LedgerRecord): void {
-    if (this.#closed) return;
+  /**
+   * Shows a new ledger record in its stream's chat, exactly once in the whole cluster (the bus
+   * guards the idempotency key). Resolves once the event is ordered, so the payer is acknowledged
+   * only after every node will show it; rejects when the bus cannot be reached, and tries again later.
+   */
+  announce(record: LedgerRecord): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     const loaded = this.#rooms.get(record.streamId);
-    if (loaded) loaded.announce(record);
+    if (loaded) return this.#announceIn(loaded, record);
     // Loading a room announces every ledger row without a chat event, this one included.
-    else this.#loadForAnnouncements(record.streamId);
+    this.#loadForAnnouncements(record.streamId);
+    return this.#announcing.get(record.id) ?? Promise.resolve();
   }
 
   /** A socket closed: leaves every room it was in. */
@@ -183,8 +209,45 @@ export class ChatService {
     this.#closed = true;
     for (const timer of this.#unloadTimers.values()) clearTimeout(timer);
     this.#unloadTimers.clear();
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
     for (const room of this.#rooms.values()) room.close();
     this.#rooms.clear();
+    this.#bus.close();
+  }
+
+  /** Events the bus ordered for a room: its copy here takes them (loaded for the moment if nobody here is in it). */
+  #deliver(streamId: string, events: readonly DeliveredEvent[]): void {
+    if (this.#closed) return;
+    const room = this.#room(streamId);
+    room.receive(events);
+    this.#scheduleUnload(room);
+  }
+
+  #announceIn(room: ChatRoom, record: LedgerRecord): Promise<void> {
+    const running = this.#announcing.get(record.id);
+    if (running) return running;
+    const announced = room.announce(record).then(
+      () => {
+        this.#announcing.delete(record.id);
+      },
+      (err: unknown) => {
+        this.#announcing.delete(record.id);
+        logger.warn(`announcing ledger entry ${record.id} failed; trying again in ${ANNOUNCE_RETRY_MS} ms: ${err instanceof Error ? err.message : String(err)}`);
+        const timer = setTimeout(() => {
+          this.#retryTimers.delete(timer);
+          if (this.#closed) return;
+          const current = this.#rooms.get(record.streamId);
+          const retry = current ? this.#announceIn(current, record) : this.announce(record);
+          retry.catch(() => undefined);
+        }, ANNOUNCE_RETRY_MS);
+        timer.unref();
+        this.#retryTimers.add(timer);
+        throw err;
+      },
+    );
+    this.#announcing.set(record.id, announced);
+    return announced;
   }
 
   #state(conn: ChatConnection): ConnectionState {
@@ -212,11 +275,11 @@ export class ChatService {
       return room;
     }
     if (this.#closed) throw new InvalidStateError('chat is shutting down; reconnect in a moment', 'shutting_down');
-    room = new ChatRoom(streamId, { log: this.log, publish: this.#publish }, this.limits);
+    room = new ChatRoom(streamId, { log: this.log, publish: this.#publish, bus: this.#bus }, this.limits);
     this.#rooms.set(streamId, room);
     // Donations committed before a crash, whose chat event was not yet stored, are shown now.
     const unannounced = this.ledger.unannounced(streamId);
-    for (const record of unannounced) room.announce(record);
+    for (const record of unannounced) this.#announceIn(room, record).catch(() => undefined);
     if (unannounced.length > 0) logger.info(`announced ${unannounced.length} ledger entries left over from before a restart [stream:${streamId}]`);
     return room;
   }

@@ -7,6 +7,9 @@
  * captures again, which the provider answers idempotently; a crash after the commit leaves the
  * row, the retry is answered from it, and a missing chat announcement is made when the room
  * next loads (ChatService).
+ * In a cluster the acknowledgement also waits until the chat announcement is in the cluster's
+ * order (RedisChatBus), so a node dying right after the ack cannot take the announcement with it;
+ * the bus refuses a second announcement of the same idempotency key, from any node.
  */
 import { createHash } from 'node:crypto';
 import { BadRequestError, InvalidStateError, UnsupportedError } from '../errors.ts';
@@ -45,8 +48,11 @@ export interface DonationServiceDeps {
   readonly ledger: Ledger;
   readonly payments: PaymentProvider;
   readonly streams: StreamRegistry;
-  /** Called once per new ledger row, after the commit. */
-  readonly onRecorded: (record: LedgerRecord) => void;
+  /**
+   * Called once per new ledger row, after the commit; the request is answered once it settles.
+   * A rejection is logged, not passed on: the payment is recorded, and the announcement is retried.
+   */
+  readonly onRecorded: (record: LedgerRecord) => void | Promise<void>;
 }
 
 export class DonationService {
@@ -126,7 +132,11 @@ export class DonationService {
     });
     if (created) {
       logger.info(`recorded [${record.id}] [stream:${record.streamId}] [${record.kind}] [${record.amountMinor} ${record.currency} minor]`);
-      this.#deps.onRecorded(record);
+      try {
+        await this.#deps.onRecorded(record);
+      } catch (err) {
+        logger.warn(`[${record.id}] is recorded but not yet shown in chat (${err instanceof Error ? err.message : String(err)}); it will be`);
+      }
     } else {
       this.#checkSamePayload(record, fingerprint); // another process won the race on the same key
     }
