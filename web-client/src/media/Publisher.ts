@@ -2,7 +2,12 @@
  * Publishes one audio and one video track to a stream over the /ws socket:
  * non-trickle offer (H.264 preferred, simulcast when the source is large
  * enough), follows the stream for viewer counts, swaps tracks without
- * renegotiating, and republishes with backoff if the peer connection fails.
+ * renegotiating, and republishes with backoff, keeping the same tracks and
+ * stream key, when the peer connection fails or the socket drops: the server
+ * holds the stream 'reconnecting' for a grace period and takes the new session
+ * in behind the viewers. No ICE restart first: the /ws protocol has no message
+ * for one and the server refuses them on WHIP (ice_restart_unsupported).
+ * Only stop() ends the stream; losing the connection never does.
  */
 import type { CreatedStream, StreamInfo } from '../../../signaling/protocol/messages.ts';
 import { backoffDelay } from '../net/backoff.ts';
@@ -21,7 +26,10 @@ export interface PublisherEvents extends Record<string, unknown[]> {
   stream: [StreamInfo];
 }
 
-const MAX_REPUBLISH_ATTEMPTS = 6;
+/** Give up republishing after this long without a connection (the server's grace is 30 s by default). */
+const GIVE_UP_MS = 60_000;
+/** How long stop() waits for the server's answer before closing the media anyway. */
+const STOP_WAIT_MS = 2000;
 /** A peer connection 'disconnected' this long is treated as failed. */
 const DISCONNECTED_GRACE_MS = 5000;
 
@@ -36,6 +44,10 @@ export class Publisher extends Emitter<PublisherEvents> {
   #state: PublisherState = 'idle';
   #sessionId: string | null = null;
   #attempt = 0;
+  /** When the current outage began (ms, performance.now()), null while connected. */
+  #outageSince: number | null = null;
+  /** Republishes after a connection loss, since start(). */
+  #reconnects = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #unsubscribe: Array<() => void> = [];
@@ -64,6 +76,15 @@ export class Publisher extends Emitter<PublisherEvents> {
     return this.#pc;
   }
 
+  /** The video sender of the current peer connection (a new one after each republish). */
+  get videoSender(): RTCRtpSender | undefined {
+    return this.#videoSender;
+  }
+
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
   /**
    * Publishes; resolves once the offer is answered, or when a retryable failure
    * (busy server, dropped socket) has been scheduled for another attempt, which
@@ -71,7 +92,16 @@ export class Publisher extends Emitter<PublisherEvents> {
    */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new Error(`start() called twice (state ${this.#state}); create a new Publisher`);
-    this.#unsubscribe.push(this.#signaling.on('stream', (info) => this.#onStreamInfo(info)));
+    this.#unsubscribe.push(
+      this.#signaling.on('stream', (info) => this.#onStreamInfo(info)),
+      // The server closes a socket's sessions with it: the media session is gone, publish again once it is back.
+      this.#signaling.on('state', (s) => {
+        if (s === 'connecting' && (this.#pc || this.#state === 'live')) this.#scheduleRepublish('lost the connection to the server');
+      }),
+      this.#signaling.on('open', ({ reconnected }) => {
+        if (reconnected) this.resume();
+      }),
+    );
     this.#setState('connecting');
     this.#signaling.follow(this.stream.id).catch((err: Error) => console.warn(`follow failed: ${err.message}`));
     try {
@@ -92,13 +122,41 @@ export class Publisher extends Emitter<PublisherEvents> {
     await this.#audioSender?.replaceTrack(track);
   }
 
+  /**
+   * Publish again now rather than at the next backoff step: the socket is back, or the
+   * page is visible again after the phone put it in the background. No-op while connected.
+   */
+  resume(): void {
+    if (this.#state === 'idle' || this.#state === 'ended' || this.#state === 'failed') return;
+    const pc = this.#pc;
+    if (pc && (pc.connectionState === 'connected' || pc.connectionState === 'connecting' || pc.connectionState === 'new')) return;
+    if (this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      this.#republishNow();
+    } else {
+      this.#scheduleRepublish('the connection was lost while the page was hidden');
+    }
+  }
+
   /** Ends the stream on the server and closes the connection. */
   async stop(): Promise<void> {
     if (this.#state === 'ended' || this.#state === 'failed') return;
     const sessionId = this.#sessionId;
     this.#setState('ended', null);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    // The server must hear "stop" before the media goes: a peer connection closing first looks
+    // like a dropped streamer, and the stream would sit 'reconnecting' for the grace period.
+    if (sessionId) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#signaling.request({ type: 'stop', sessionId }).catch((err: Error) => console.warn(`stop request failed: ${err.message}`)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     this.#teardown();
-    if (sessionId) await this.#signaling.request({ type: 'stop', sessionId }).catch((err: Error) => console.warn(`stop request failed: ${err.message}`));
   }
 
   async #publish(): Promise<void> {
@@ -127,11 +185,16 @@ export class Publisher extends Emitter<PublisherEvents> {
 
   #onPublishError(err: unknown): void {
     const status = err instanceof SignalingError ? err.status : 0;
+    const code = err instanceof SignalingError ? err.code : '';
     // 401/404: wrong key or stream gone; 400: the server cannot use this browser's offer. Retrying will not help.
     if (status === 400 || status === 401 || status === 403 || status === 404) {
       this.#teardown();
       this.#setState('failed', (err as Error).message);
+    } else if (code === 'stream_ended') {
+      this.#teardown();
+      this.#setState('ended', 'the stream ended while the connection was down (longer than the server waits); go live again');
     } else {
+      // 409 already_publishing after a drop: the server has not noticed the old connection is gone yet.
       this.#scheduleRepublish((err as Error).message);
     }
   }
@@ -143,6 +206,7 @@ export class Publisher extends Emitter<PublisherEvents> {
     clearTimeout(this.#graceTimer);
     if (s === 'connected') {
       this.#attempt = 0;
+      this.#outageSince = null;
       this.#setState('live');
     } else if (s === 'failed') {
       this.#scheduleRepublish('the media connection failed');
@@ -152,17 +216,26 @@ export class Publisher extends Emitter<PublisherEvents> {
   }
 
   #scheduleRepublish(reason: string): void {
-    if (this.#state === 'ended' || this.#state === 'failed' || this.#retryTimer !== undefined) return;
+    if (this.#state === 'idle' || this.#state === 'ended' || this.#state === 'failed' || this.#retryTimer !== undefined) return;
     this.#closePeer();
-    if (this.#attempt >= MAX_REPUBLISH_ATTEMPTS) {
-      this.#setState('failed', `${reason}; gave up after ${MAX_REPUBLISH_ATTEMPTS} attempts`);
+    const now = performance.now();
+    this.#outageSince ??= now;
+    if (now - this.#outageSince > GIVE_UP_MS) {
+      this.#teardown();
+      this.#setState('failed', `${reason}; no connection for ${Math.round(GIVE_UP_MS / 1000)} s, gave up: check the network and go live again`);
       return;
     }
     this.#setState('reconnecting', reason);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      this.#publish().catch(() => undefined); // #onPublishError already rescheduled or failed
+      this.#republishNow();
     }, backoffDelay(this.#attempt++));
+  }
+
+  #republishNow(): void {
+    if (this.#state !== 'reconnecting') return;
+    this.#reconnects++;
+    this.#publish().catch(() => undefined); // #onPublishError already rescheduled or failed
   }
 
   #onStreamInfo(info: StreamInfo): void {
@@ -170,7 +243,10 @@ export class Publisher extends Emitter<PublisherEvents> {
     this.emit('stream', info);
     if (info.state === 'ended' && this.#state !== 'ended' && this.#state !== 'failed') {
       this.#teardown();
-      this.#setState('ended', 'the server ended the stream');
+      this.#setState('ended', this.#state === 'reconnecting' ? 'the stream ended while the connection was down (longer than the server waits); go live again' : 'the server ended the stream');
+    } else if (info.state === 'reconnecting' && this.#state === 'live') {
+      // The server lost this publisher (its socket or media session dropped) before this page noticed.
+      this.#scheduleRepublish('the server lost the media connection');
     }
   }
 

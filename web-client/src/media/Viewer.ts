@@ -3,6 +3,9 @@
  * recvonly peer connection (non-trickle, H.264 preferred) when it is live,
  * switches simulcast layers, and reconnects with backoff when the socket or
  * the peer connection fails, or frames stop arriving, while the stream is live.
+ * While the streamer is reconnecting (stream state 'reconnecting') it keeps its
+ * peer connection open and quiet: the server swaps the streamer's new session in
+ * behind it, and frames resume by themselves.
  * It says when WebRTC is not going to work for this viewer ('unplayable': the
  * server's WebRTC tier is full, or the media path failed twice) so the page can
  * move to HLS; setMediaEnabled(false) then keeps following the stream without media.
@@ -14,8 +17,13 @@ import { Emitter } from '../net/Emitter.ts';
 import { applyAnswer, createNonTrickleOffer } from '../net/negotiation.ts';
 import { SignalingError, type SignalingClient } from '../net/SignalingClient.ts';
 
-/** 'waiting' = the stream exists but nobody is publishing yet; 'error' = unknown stream or unusable browser. */
-export type ViewerState = 'connecting' | 'waiting' | 'live' | 'reconnecting' | 'ended' | 'error';
+/**
+ * 'waiting' = the stream exists but nobody is publishing yet; 'streamer-reconnecting' = the streamer
+ * dropped and the server holds the stream for them; 'reconnecting' = this viewer's own connection
+ * dropped; 'error' = unknown stream or unusable browser.
+ */
+export type ViewerState = 'connecting' | 'waiting' | 'live' | 'streamer-reconnecting' | 'reconnecting' | 'ended' | 'error';
+
 
 export interface ViewerEvents extends Record<string, unknown[]> {
   state: [state: ViewerState, detail: string | null];
@@ -95,6 +103,10 @@ export class Viewer extends Emitter<ViewerEvents> {
       this.#signaling.on('sessionClosed', (msg) => {
         if (msg.sessionId === this.#sessionId) this.#retry(`the server closed the session (${msg.reason})`);
       }),
+      this.#signaling.on('state', (s) => {
+        // The server closes this socket's sessions with it: say so now, the 'open' below reconnects.
+        if (s === 'connecting' && this.#pc && this.#mediaEnabled && !this.#closed && this.#state !== 'ended' && this.#state !== 'error') this.#setState('reconnecting', 'lost the connection to the server');
+      }),
       this.#signaling.on('open', ({ reconnected }) => {
         // The server closes a socket's sessions with it: a session from before the drop is gone.
         if (reconnected && (this.#pc || this.#connecting)) {
@@ -158,9 +170,16 @@ export class Viewer extends Emitter<ViewerEvents> {
 
   #onStreamInfo(info: StreamInfo): void {
     if (info.id !== this.streamId || this.#closed) return;
+    const wasHeld = this.#info?.state === 'reconnecting';
     this.#info = info;
     this.emit('stream', info);
-    if (info.state === 'ended') {
+    if (info.state === 'reconnecting') {
+      // Keep the peer connection (the server keeps its end open); a viewer without one waits for 'live'
+      // rather than retrying into a stream that has no publisher.
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      this.#setState('streamer-reconnecting', null);
+    } else if (info.state === 'ended') {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
       this.#closePeer();
@@ -171,6 +190,10 @@ export class Viewer extends Emitter<ViewerEvents> {
       this.#setState('live', null);
     } else if (!this.#pc && !this.#connecting && this.#retryTimer === undefined) {
       void this.#watch();
+    } else if (wasHeld && this.#pc?.connectionState === 'connected') {
+      // The streamer is back: frames stopped meanwhile, so the stall clock starts now.
+      this.#lastFrameAt = performance.now();
+      this.#setState('live', null);
     }
   }
 
@@ -228,7 +251,7 @@ export class Viewer extends Emitter<ViewerEvents> {
     clearTimeout(this.#graceTimer);
     if (s === 'connected') {
       this.#attempt = 0;
-      this.#setState('live', null);
+      this.#setState(this.#info?.state === 'reconnecting' ? 'streamer-reconnecting' : 'live', null);
       this.#watchForStalls(pc);
     } else if (s === 'failed') {
       this.#mediaFailed('the media connection failed');
@@ -272,6 +295,10 @@ export class Viewer extends Emitter<ViewerEvents> {
     this.#closePeer();
     if (this.#info?.state === 'idle') {
       this.#setState('waiting', null);
+      return; // the next 'live' update reconnects
+    }
+    if (this.#info?.state === 'reconnecting') {
+      this.#setState('streamer-reconnecting', null);
       return; // the next 'live' update reconnects
     }
     this.#setState('reconnecting', reason);

@@ -1,7 +1,13 @@
 /**
  * Go-live page: camera (or ?source=clock test pattern) preview, title, start/stop,
  * camera switch, mic mute, live viewer count, elapsed time and connection state.
- * Exposes window.__live for tests.
+ * While live: the uplink quality ladder (what is sent and why, a power-saver
+ * switch, battery and heat caps), the screen kept on, and reconnection when the
+ * network drops or the phone puts the page in the background. A reload while
+ * the server still holds the stream offers to resume it.
+ * ?uplinkKbps=N pretends the uplink carries at most N kbps (demos, tests). ?cpu=on|off: whether the
+ * host's CPU load (Compute Pressure, encoder 'cpu' limitation) lowers quality; on, except for the test pattern.
+ * Exposes window.__live for tests (and window.__liveControl to change that at run time).
  */
 import type { CreatedStream } from '../../../signaling/protocol/messages.ts';
 import { mountChat, type MountedChat } from '../chat/mount-chat.ts';
@@ -11,7 +17,9 @@ import { LocalMedia, type ClockAudio } from '../media/LocalMedia.ts';
 import { outboundVideo, type OutboundLayer } from '../media/outbound-video-stats.ts';
 import { Publisher, type PublisherState } from '../media/Publisher.ts';
 import { keepScreenOn } from '../media/screen-wake-lock.ts';
-import { createStream } from '../net/api.ts';
+import { PowerSensors } from '../media/uplink/PowerSensors.ts';
+import { UplinkController, type AppliedEncoding, type QualityReason } from '../media/uplink/UplinkController.ts';
+import { createStream, getStream } from '../net/api.ts';
 import { SignalingClient } from '../net/SignalingClient.ts';
 import { signalingUrl } from '../net/ws-url.ts';
 import { byId, setText } from '../ui/element.ts';
@@ -29,9 +37,44 @@ export interface LiveHook {
   sending: OutboundLayer[];
   /** The browser's uplink bandwidth estimate, kbps (null until known). */
   uplinkKbps: number | null;
+  /** The ladder rung being sent ("720p30"), null before the first control step. */
+  rung: string | null;
+  /** Ladder index of that rung (0 = 1080p30). */
+  rungIndex: number | null;
+  /** Why the rung is below what the camera gives ('uplink', 'network', 'battery-low', 'hot', 'power-saver', …). */
+  rungReason: QualityReason | null;
+  /** The status line shown to the streamer ("720p30 — uplink limited"). */
+  qualityText: string | null;
+  /** Power or heat warning shown to the streamer. */
+  warning: string | null;
+  /** The video sender's encodings read back with getParameters() after the last change. */
+  encodings: AppliedEncoding[];
+  powerSaver: boolean;
+  /** Republishes after a lost connection. */
+  reconnects: number;
+  /** Notice shown to the streamer (back from the background, resumable stream). */
+  notice: string | null;
 }
 
-const hook: LiveHook = { state: 'idle', streamId: null, sessionId: null, viewers: 0, connectionState: 'new', error: null, sending: [], uplinkKbps: null };
+const hook: LiveHook = {
+  state: 'idle',
+  streamId: null,
+  sessionId: null,
+  viewers: 0,
+  connectionState: 'new',
+  error: null,
+  sending: [],
+  uplinkKbps: null,
+  rung: null,
+  rungIndex: null,
+  rungReason: null,
+  qualityText: null,
+  warning: null,
+  encodings: [],
+  powerSaver: false,
+  reconnects: 0,
+  notice: null,
+};
 // Read by tests and benchmarks (loadtest/browser/clock-pages.ts); not a Window type augmentation, to keep globals untyped.
 (window as unknown as Record<string, unknown>)['__live'] = hook;
 
@@ -52,7 +95,14 @@ const ui = {
   testPatternLabel: byId('test-pattern-label'),
   start: byId<HTMLButtonElement>('start'),
   error: byId('live-error'),
+  quality: byId('live-quality'),
+  notice: byId('live-notice'),
+  powerSaver: byId<HTMLInputElement>('power-saver'),
+  back: document.querySelector<HTMLAnchorElement>('.overlay-top a[href="/"]'),
 };
+
+/** sessionStorage key of the stream being published, so a reload can resume it. */
+const RESUME_KEY = 'live:stream';
 
 const STATE_LABEL: Record<PublisherState, string> = {
   idle: 'Preview',
@@ -71,6 +121,17 @@ let releaseScreen: (() => void) | null = null;
 let chat: MountedChat | null = null;
 /** The stream being published (id and key), for the chapter marker. */
 let current: CreatedStream | null = null;
+/** A stream this tab was publishing before a reload, still held by the server: "Resume stream" continues it. */
+let resumable: CreatedStream | null = null;
+let hiddenSince: number | null = null;
+const cpuParam = new URLSearchParams(location.search).get('cpu');
+const sensors = new PowerSensors({ cpuSignals: cpuParam === null ? new URLSearchParams(location.search).get('source') !== 'clock' : cpuParam === 'on' });
+const uplink = new UplinkController({
+  peerConnection: () => publisher?.peerConnection,
+  sender: () => publisher?.videoSender,
+  track: () => media.videoTrack,
+  sensors,
+});
 const chapterMarker = new ChapterMarker({ row: byId('chapter-row'), input: byId<HTMLInputElement>('chapter-title'), button: byId<HTMLButtonElement>('chapter'), stream: () => (publisher?.state === 'live' ? current : null) });
 
 function showError(message: string | null): void {
@@ -79,13 +140,23 @@ function showError(message: string | null): void {
   setText(ui.error, message ?? '');
 }
 
+function showNotice(message: string | null, warning = false): void {
+  hook.notice = message;
+  ui.notice.hidden = message === null;
+  ui.notice.classList.toggle('is-warning', warning);
+  setText(ui.notice, message ?? '');
+}
+
 function render(): void {
   const state = publisher?.state ?? 'idle';
   hook.state = state;
+  hook.reconnects = publisher?.reconnects ?? 0;
   setText(ui.state, STATE_LABEL[state]);
   ui.state.classList.toggle('is-live', state === 'live');
   const active = state === 'connecting' || state === 'live' || state === 'reconnecting';
-  setText(ui.start, active ? 'End stream' : state === 'ended' || state === 'failed' ? 'Go live again' : 'Go live');
+  setText(ui.start, active ? 'End stream' : resumable ? 'Resume stream' : state === 'ended' || state === 'failed' ? 'Go live again' : 'Go live');
+  ui.quality.hidden = !active || hook.qualityText === null;
+  setText(ui.quality, hook.qualityText ?? '');
   ui.start.classList.toggle('btn-live', !active);
   ui.title.disabled = active;
   ui.testPattern.disabled = active;
@@ -139,17 +210,21 @@ function shareUrl(created: CreatedStream): string {
   return new URL(created.watch, location.origin).href;
 }
 
-async function goLive(): Promise<void> {
+/** Goes live on a new stream, or continues `existing` (a stream the server is holding for this tab). */
+async function goLive(existing: CreatedStream | null = null): Promise<void> {
   const video = media.videoTrack;
   if (!video) {
     showError('nothing to send: allow the camera, or tick "test pattern"');
     return;
   }
   showError(null);
+  showNotice(null);
   ui.start.disabled = true;
   await media.resumeAudio().catch(() => undefined);
   try {
-    const created = await createStream(ui.title.value.trim() || (media.kind === 'clock' ? 'Frame clock test' : 'Live from my phone'));
+    const created = existing ?? (await createStream(ui.title.value.trim() || (media.kind === 'clock' ? 'Frame clock test' : 'Live from my phone')));
+    resumable = null;
+    sessionStorage.setItem(RESUME_KEY, JSON.stringify(created));
     hook.streamId = created.id;
     current = created;
     hook.viewers = 0;
@@ -165,7 +240,11 @@ async function goLive(): Promise<void> {
       if (state === 'ended' || state === 'failed') {
         releaseScreen?.();
         releaseScreen = null;
+        sessionStorage.removeItem(RESUME_KEY);
+        uplink.stop();
       }
+      if (state === 'reconnecting') showNotice(`Reconnecting… ${detail ?? ''}`.trim(), true);
+      if (state === 'live' && (hook.notice?.startsWith('Reconnecting') ?? false)) showNotice(null);
       if (state === 'failed' || (state === 'ended' && detail)) showError(detail);
       if (state === 'ended' || state === 'failed') hook.connectionState = 'closed';
       hook.sessionId = p.sessionId;
@@ -184,6 +263,7 @@ async function goLive(): Promise<void> {
     setText(ui.shareLink, shareUrl(created));
     ui.share.hidden = false;
     render();
+    uplink.start();
     await p.start();
     hook.sessionId = p.sessionId;
   } catch (err) {
@@ -199,15 +279,47 @@ async function endStream(): Promise<void> {
   render();
 }
 
-ui.start.addEventListener('click', () => {
+function isActive(): boolean {
   const state = publisher?.state;
-  if (state === 'connecting' || state === 'live' || state === 'reconnecting') void endStream();
+  return state === 'connecting' || state === 'live' || state === 'reconnecting';
+}
+
+ui.start.addEventListener('click', () => {
+  if (isActive()) void endStream();
   else {
     publisher = null;
     liveSince = null;
     ui.share.hidden = true;
-    void goLive();
+    void goLive(resumable);
   }
+});
+
+// Leaving with the back arrow is on purpose: end the stream (closing the tab or a crash leaves the
+// server's reconnect grace running instead, so a reload can resume).
+ui.back?.addEventListener('click', (e) => {
+  if (!isActive()) return;
+  e.preventDefault();
+  void endStream().finally(() => location.assign('/'));
+});
+
+ui.powerSaver.addEventListener('change', () => {
+  sensors.powerSaver = ui.powerSaver.checked;
+  hook.powerSaver = sensors.powerSaver;
+  void uplink.tick();
+});
+
+uplink.on('status', (status) => {
+  hook.rung = status.label;
+  hook.rungIndex = status.index;
+  hook.rungReason = status.reason;
+  hook.qualityText = status.text;
+  hook.encodings = status.encodings;
+  if (status.warning !== hook.warning) {
+    hook.warning = status.warning;
+    if (status.warning) showNotice(status.warning, true);
+    else if (hook.notice !== null && !hook.notice.startsWith('Reconnecting')) showNotice(null);
+  }
+  render();
 });
 
 ui.switchCamera.addEventListener('click', () => {
@@ -261,12 +373,82 @@ setInterval(() => {
     .catch(() => undefined);
 }, 1000);
 
-window.addEventListener('pagehide', () => {
-  void publisher?.stop();
+// A phone puts the page in the background (app switch, lock screen): the camera pauses and the
+// connection may drop. Coming back: tell the streamer, get the camera back if the OS took it, and
+// publish again at once if the connection went (the server held the stream 'reconnecting').
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') {
+    if (isActive()) hiddenSince = Date.now();
+    return;
+  }
+  if (hiddenSince === null) return;
+  const away = Math.round((Date.now() - hiddenSince) / 1000);
+  hiddenSince = null;
+  if (!isActive()) return;
+  void comeBack(away);
+});
+
+async function comeBack(awaySeconds: number): Promise<void> {
+  if (media.videoTrack?.readyState === 'ended') {
+    // The OS stopped the camera while hidden: open it again (same source); the publisher swaps the track in.
+    await (media.kind === 'clock' ? media.useClock(clockAudio(), clockSize()) : media.useCamera()).catch((err: unknown) => showError(`could not get the camera back: ${describeMediaError(err)}`));
+  }
+  publisher?.resume();
+  const lost = publisher?.state === 'reconnecting';
+  showNotice(
+    lost
+      ? `You were away ${awaySeconds} s and the connection dropped: reconnecting… Viewers see "Streamer reconnecting".`
+      : `You were away ${awaySeconds} s: your camera may have paused while the app was in the background.`,
+    lost,
+  );
+  setTimeout(() => {
+    if (hook.notice?.startsWith('You were away')) showNotice(null);
+  }, 6000);
+}
+
+window.addEventListener('pagehide', (e) => {
+  // Kept in the back-forward cache: the page may come back (pageshow), keep everything.
+  if (e.persisted) return;
+  // Leaving without "End stream" (tab closed, reload): the socket closes with the page and the server
+  // holds the stream for its reconnect grace, so a reload can resume it; the camera is released now.
   media.stop();
 });
+
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) publisher?.resume();
+});
+
+/** A reload while live: offer to continue the stream if the server still holds it. */
+async function offerResume(): Promise<void> {
+  const saved = sessionStorage.getItem(RESUME_KEY);
+  if (!saved) return;
+  let created: CreatedStream;
+  try {
+    created = JSON.parse(saved) as CreatedStream;
+    const info = await getStream(created.id);
+    if (info.state === 'ended') throw new Error('over');
+  } catch {
+    sessionStorage.removeItem(RESUME_KEY);
+    return;
+  }
+  if (publisher) return; // went live meanwhile
+  resumable = created;
+  showNotice('Your stream is still on air: tap "Resume stream" to continue it.', true);
+  render();
+}
+
+const uplinkKbps = Number(new URLSearchParams(location.search).get('uplinkKbps'));
+if (uplinkKbps > 0) uplink.simulatedUplinkBps = uplinkKbps * 1000;
+(window as unknown as Record<string, unknown>)['__liveControl'] = {
+  /** Pretend the uplink carries at most `kbps` (null: the real estimate). */
+  setUplinkKbps(kbps: number | null): void {
+    uplink.simulatedUplinkBps = kbps === null ? null : kbps * 1000;
+  },
+};
 
 ui.testPattern.checked = new URLSearchParams(location.search).get('source') === 'clock';
 signaling.connect();
 render();
 void selectSource();
+void sensors.start();
+void offerResume();

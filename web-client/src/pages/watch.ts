@@ -44,6 +44,8 @@ export interface WatchHook {
   sessionId: string | null;
   viewers: number;
   reconnects: number;
+  /** Times the streamer dropped and the page waited for them ('streamer-reconnecting'). */
+  streamerReconnects: number;
   /** Delivery tier feeding the video. */
   tier: WatchTier;
   /** Why HLS plays (null on WebRTC), as shown to the viewer. */
@@ -72,6 +74,7 @@ const hook: WatchHook = {
   sessionId: null,
   viewers: 0,
   reconnects: 0,
+  streamerReconnects: 0,
   tier: 'webrtc',
   tierReason: null,
   hlsLevels: [],
@@ -104,6 +107,7 @@ const MESSAGES: Record<ViewerState, string | null> = {
   connecting: 'Connecting…',
   waiting: 'Waiting for the streamer…',
   live: null,
+  'streamer-reconnecting': 'Streamer reconnecting…',
   reconnecting: 'Reconnecting…',
   ended: 'Stream ended',
   error: 'Cannot play this stream',
@@ -124,7 +128,7 @@ function render(): void {
   setText(ui.message, message ?? '');
   ui.unmute.hidden = !ui.video.muted || !live;
   const hls = hook.tier === 'hls';
-  ui.layerLabel.hidden = hls || (!live && hook.state !== 'reconnecting');
+  ui.layerLabel.hidden = hls || (!live && hook.state !== 'reconnecting' && hook.state !== 'streamer-reconnecting');
   ui.hlsQualityLabel.hidden = !hls || hook.hlsLevels.length === 0;
   ui.tierPill.hidden = !hls;
   // On HLS the delay comes from EXT-X-PROGRAM-DATE-TIME; the frame clock (when the source sends it) is the WebRTC figure.
@@ -170,6 +174,7 @@ function startWatching(id: string): void {
 
   viewer.on('state', (state, detail) => {
     if (state === 'reconnecting') hook.reconnects++;
+    if (state === 'streamer-reconnecting') hook.streamerReconnects++;
     hook.state = state;
     stateDetail = detail;
     render();
