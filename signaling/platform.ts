@@ -145,7 +145,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
   const vod = new VodService({ streams, dataDir: config.dataDir, ffmpegPath: config.ffmpegPath, publicUrl: config.publicUrl, ioLimitBytesPerSec: config.vod.ioLimitBytesPerSec, hls, chat, ...options.vod });
 
   registerHealthRoutes(app, { streams, sessions });
-  registerStreamsRoutes(app, { streams, publicUrl: config.publicUrl, ...(hls ? { hls } : {}), vod });
+  registerStreamsRoutes(app, { streams, sessions, publicUrl: config.publicUrl, ...(hls ? { hls } : {}), vod });
   if (hls) registerHlsRoutes(app, { origin: hls.origin });
   registerWhipRoutes(app, { sessions });
   registerWhepRoutes(app, { sessions });

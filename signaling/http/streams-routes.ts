@@ -5,7 +5,9 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors.ts';
 import { CreateStreamBody, StreamState, type CreatedStream, type HlsStatus, type StreamDetails, type VodStatus } from '../protocol/messages.ts';
+import type { SessionManager } from '../streams/SessionManager.ts';
 import type { StreamRegistry } from '../streams/StreamRegistry.ts';
+import { bearerToken } from './bearer-token.ts';
 import { mediaTypeOf } from './content-type.ts';
 import { CORS_HEADERS, preflightHeaders } from './cors.ts';
 import type { HttpContext } from './HttpContext.ts';
@@ -14,6 +16,8 @@ import { hlsUrl, streamUrls } from './stream-urls.ts';
 
 export interface StreamsRoutesDeps {
   readonly streams: StreamRegistry;
+  /** Ends a stream on the key holder's word (DELETE /api/streams/:id). */
+  readonly sessions: Pick<SessionManager, 'endWithKey'>;
   readonly publicUrl: string | undefined;
   /** The HLS tier, when on: adds `hls` to the create answer and to a stream's details. */
   readonly hls?: { status(streamId: string): HlsStatus | null };
@@ -24,9 +28,9 @@ export interface StreamsRoutesDeps {
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
 export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps): void {
-  const { streams, publicUrl, hls, vod } = deps;
+  const { streams, sessions, publicUrl, hls, vod } = deps;
 
-  app.options('/api/*', route((ctx) => ctx.respond(204, preflightHeaders(['GET', 'POST', 'PATCH'])), { headers: CORS_HEADERS }));
+  app.options('/api/*', route((ctx) => ctx.respond(204, preflightHeaders(['GET', 'POST', 'PATCH', 'DELETE'])), { headers: CORS_HEADERS }));
 
   app.post(
     '/api/streams',
@@ -55,6 +59,18 @@ export function registerStreamsRoutes(app: TemplatedApp, deps: StreamsRoutesDeps
         ctx.respond(200, JSON_HEADERS, JSON.stringify(streams.list(states)));
       },
       { headers: CORS_HEADERS },
+    ),
+  );
+
+  // Ends a stream with its key in any state, e.g. while it waits for a publisher that is not coming back.
+  app.del(
+    '/api/streams/:id',
+    route(
+      (ctx) => {
+        sessions.endWithKey(ctx.params[0]!, bearerToken(ctx), 'ended by the streamer (DELETE /api/streams/:id)');
+        ctx.respond(204, CORS_HEADERS);
+      },
+      { params: 1, headers: CORS_HEADERS },
     ),
   );
 

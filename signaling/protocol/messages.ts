@@ -53,6 +53,18 @@ export const StopRequest = z.object({
   sessionId: SessionId,
 });
 
+/**
+ * Ends a stream for good with its key, whichever connection published it: the
+ * streamer pressing "End stream" while its publisher connection is gone
+ * (the stream is 'reconnecting' and `stop` has no session left to name).
+ */
+export const EndStreamRequest = z.object({
+  type: z.literal('endStream'),
+  reqId: RequestId,
+  streamId: StreamId,
+  streamKey: z.string().min(1).max(256),
+});
+
 /** Follow a stream's state (live/ended, viewer count) without taking media. */
 export const FollowRequest = z.object({
   type: z.literal('follow'),
@@ -205,6 +217,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
   WatchRequest,
   SetLayerRequest,
   StopRequest,
+  EndStreamRequest,
   FollowRequest,
   PingRequest,
   ChatJoinRequest,

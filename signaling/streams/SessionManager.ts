@@ -285,6 +285,18 @@ export class SessionManager {
     session.close(reason);
   }
 
+  /**
+   * Ends a stream for good on the key holder's word, in any state (a
+   * 'reconnecting' stream has no publisher session to stop). Idempotent.
+   */
+  endWithKey(streamId: string, streamKey: string, reason: string): void {
+    const stream = this.#streams.require(streamId);
+    if (!this.#streams.verifyKey(stream.id, streamKey)) throw new UnauthorizedError();
+    if (stream.state === 'ended') return;
+    if (this.#routers.has(stream.id)) this.#endStream(stream.id, reason);
+    else this.#streams.markEnded(stream.id);
+  }
+
   closeOwnedBy(owner: SessionOwner, reason: string): void {
     for (const session of [...this.#sessions.values()]) {
       if (session.owner === owner) session.close(reason);

@@ -69,6 +69,11 @@ export const messageHandlers: { readonly [T in ClientMessageType]: Handler<T> } 
     ctx.conn.send({ type: 'ok', reqId: message.reqId });
   },
 
+  endStream(message, ctx) {
+    ctx.sessions.endWithKey(message.streamId, message.streamKey, 'ended by the streamer');
+    ctx.conn.send({ type: 'ok', reqId: message.reqId });
+  },
+
   follow(message, ctx) {
     ctx.streams.require(message.streamId);
     if (!ctx.conn.follows.has(message.streamId) && !ctx.conn.canFollowMore) {

@@ -142,20 +142,20 @@ export class Publisher extends Emitter<PublisherEvents> {
   /** Ends the stream on the server and closes the connection. */
   async stop(): Promise<void> {
     if (this.#state === 'ended' || this.#state === 'failed') return;
-    const sessionId = this.#sessionId;
     this.#setState('ended', null);
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
-    // The server must hear "stop" before the media goes: a peer connection closing first looks
+    // The server must hear the end before the media goes: a peer connection closing first looks
     // like a dropped streamer, and the stream would sit 'reconnecting' for the grace period.
-    if (sessionId) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#signaling.request({ type: 'stop', sessionId }).catch((err: Error) => console.warn(`stop request failed: ${err.message}`)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
-    }
+    // Ending by key works in every state, also while reconnecting, when no session is left to stop.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#signaling
+        .request({ type: 'endStream', streamId: this.stream.id, streamKey: this.stream.streamKey })
+        .catch((err: Error) => console.warn(`end stream request failed: ${err.message}`)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
     this.#teardown();
   }
 
