@@ -14,10 +14,11 @@ import { installNameShim } from '../browser/prepare-page.ts';
 import { readFrameTimes, tapFrameTimes } from '../browser/frame-timing.ts';
 import { watchWhep } from '../browser/whep-viewer.ts';
 import { startLocalPlatform, type LocalPlatform } from '../platform/start-local-platform.ts';
-import { freezeStats } from '../stats/freezes.ts';
+import { freezeGaps, freezeStats } from '../stats/freezes.ts';
 import { launchChromiumInNamespace } from './launch-in-namespace.ts';
 import { NetNamespace } from './NetNamespace.ts';
 import { fakeCameraFileArg, noisyCameraFile } from './noisy-camera.ts';
+import { pollUntil } from '../../signaling/testing/poll-until.ts';
 
 const probe = await NetNamespace.probe();
 if (!probe.ok) console.log(`# skipping the phone uplink tests: ${probe.reason}`);
@@ -69,16 +70,7 @@ async function streamState(baseUrl: string, id: string): Promise<string> {
   return ((await (await fetch(`${baseUrl}/api/streams/${encodeURIComponent(id)}`)).json()) as { state: string }).state;
 }
 
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await sleep(200);
-    last = await read();
-  }
-  return last;
-}
+const until = pollUntil;
 
 describe('streamer on a phone: a real go-live page behind a shaped uplink', { skip: probe.ok ? false : probe.reason, timeout: 300_000 }, () => {
   let ns: NetNamespace;
@@ -119,7 +111,7 @@ describe('streamer on a phone: a real go-live page behind a shaped uplink', { sk
 
       await tapFrameTimes(viewerPage);
       const from = (await readFrameTimes(viewerPage, 0)).total;
-      await ns.setRate({ kbps: 600 });
+      await ns.setRate({ kbps: 600, queueMs: 400 });
       const cutAt = Date.now();
       const stepped = await until(
         () => readLive(page),
@@ -129,8 +121,10 @@ describe('streamer on a phone: a real go-live page behind a shaped uplink', { sk
       );
       const steppedMs = Date.now() - cutAt;
       await sleep(Math.max(0, 20_000 - (Date.now() - cutAt)));
-      const { tail } = await readFrameTimes(viewerPage, from);
+      const { tail, now } = await readFrameTimes(viewerPage, from);
       const stats = freezeStats(tail);
+      const cutOnPageClock = now - (Date.now() - cutAt);
+      t.diagnostic(`freezes (s after the cut: ms): ${freezeGaps(tail).map((g) => `${((g.endAt - g.gapMs - cutOnPageClock) / 1000).toFixed(1)}: ${Math.round(g.gapMs)}`).join(', ') || 'none'}`);
       const frozen = stats.spanMs > 0 ? stats.freezeMs / stats.spanMs : 1;
       t.diagnostic(`4 Mbps: ${settled.rung}; 600 kbps: ${stepped.rung} (${stepped.rungReason}) after ${steppedMs} ms; viewer ${stats.frames} frames in ${Math.round(stats.spanMs)} ms, ${stats.freezes} freezes, ${(frozen * 100).toFixed(2)}% frozen`);
       assert.ok(stats.spanMs > 18_000, `the viewer's frames covered only ${Math.round(stats.spanMs)} ms of the 20 s after the cut`);

@@ -15,6 +15,7 @@ import { CHROMIUM_SIMULCAST_PUBLISHER_OFFER } from '../../sfu/testing/chromium-o
 import type { ChatEvent, ModerationAction, ReactionEmoji, ServerMessage, ServerMessageOf } from '../protocol/messages.ts';
 import { TestWsClient } from '../testing/TestWsClient.ts';
 import { LocalCluster } from './process/LocalCluster.ts';
+import { pollUntil } from '../testing/poll-until.ts';
 
 const NODES = ['origin', 'edge-a', 'edge-b'] as const;
 type NodeName = (typeof NODES)[number];
@@ -28,16 +29,7 @@ interface Ctx {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let nextReqId = 1;
 
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await sleep(100);
-    last = await read();
-  }
-  return last;
-}
+const until = pollUntil;
 
 /** Reads a client's messages until `done` holds for what was read (every message is kept). */
 async function collect(client: TestWsClient, done: (all: ServerMessage[]) => boolean, timeoutMs: number, what: string): Promise<ServerMessage[]> {

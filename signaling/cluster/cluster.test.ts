@@ -20,6 +20,7 @@ import { LightViewer } from '../../loadtest/light-viewer/LightViewer.ts';
 import { createViewerOffer, openPage } from '../../sfu/testing/browser-peers.ts';
 import { buildWebClient } from '../../web-client/build.ts';
 import { LocalCluster } from './process/LocalCluster.ts';
+import { pollUntil } from '../testing/poll-until.ts';
 
 interface Ctx {
   cluster: LocalCluster;
@@ -43,16 +44,7 @@ async function overview(url: string): Promise<ClusterOverview> {
   return (await res.json()) as ClusterOverview;
 }
 
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await sleep(100);
-    last = await read();
-  }
-  return last;
-}
+const until = pollUntil;
 
 /** The UDP port in the answer's ICE candidate: which node serves the media. */
 function candidatePort(sdp: string): number {
