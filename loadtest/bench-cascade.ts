@@ -9,12 +9,17 @@
  *      (target ≤ 20 ms p95 per hop);
  *   2. the largest audience this machine held with browser p95 ≤ 250 ms: light viewers added in
  *      --steps through normal placement while the three browsers keep measuring;
- *   3. light viewers per core on an edge at 1 Mbps: --fanout light viewers on edge-1, edge-1's CPU
+ *   3. the largest audience one edge held: a fresh edge (edge-3, a child of the origin) joins, --edge-browsers
+ *      Chromium viewers watch through it, and light viewers join it in --edge-steps; the ramp stops at the
+ *      first step where the browsers' p95 passes 250 ms or the light viewers lose more than --edge-loss %
+ *      of their packets, and reports the last step that held (loadtest/cascade/edge-ramp.ts);
+ *   4. light viewers per core on an edge at 1 Mbps: --fanout light viewers on edge-1, edge-1's CPU
  *      (its /metrics) over the packets it forwarded, net of its load before them (target ≥ 1,000).
  * Writes loadtest/reports/cascade-<time>.json and .html.
  *
  * Flags: --duration 20  --fanout 100  --fanout-window 10  --steps 50,100,150,200  --step-window 10
  *        --settle 8 (s after each step's joins: their keyframes and ramp shake jitter buffers)  --edge-capacity 200  --warmup 4
+ *        --edge-steps 10,25,50,100,150,200,300 (empty: skip)  --edge-browsers 2  --edge-loss 2
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +31,7 @@ import { buildWebClient } from '../web-client/build.ts';
 import { ClockWatcher } from './browser/ClockWatcher.ts';
 import { goLiveWithClock } from './browser/clock-pages.ts';
 import { launchChromium } from './browser/launch-chromium.ts';
+import { runEdgeRamp, type EdgeRampResult } from './cascade/edge-ramp.ts';
 import { ViewerFleet } from './light-viewer/ViewerFleet.ts';
 import { MetricsProbe } from './metrics/MetricsProbe.ts';
 import { Teardown } from './process/Teardown.ts';
@@ -38,6 +44,7 @@ import { summarize, type Summary } from './stats/percentiles.ts';
 const TARGET_HOP_P95_MS = 20;
 const TARGET_VIEWERS_PER_CORE = 1000;
 const TARGET_P95_MS = 250;
+const RAMP_EDGE = 'edge-3';
 /** 1 Mbps of video in ~1,100-byte packets (~115/s) plus Opus audio (50/s), as in bench:fanout. */
 const PACKETS_PER_SECOND_AT_1MBPS = 165;
 const HOPS = [
@@ -55,6 +62,9 @@ interface Flags {
   readonly settle: number;
   readonly edgeCapacity: number;
   readonly warmup: number;
+  readonly edgeSteps: number[];
+  readonly edgeBrowsers: number;
+  readonly edgeLoss: number;
 }
 
 function parseFlags(): Flags {
@@ -68,6 +78,9 @@ function parseFlags(): Flags {
       settle: { type: 'string', default: '8' },
       'edge-capacity': { type: 'string', default: '200' },
       warmup: { type: 'string', default: '4' },
+      'edge-steps': { type: 'string', default: '10,25,50,100,150,200,300' },
+      'edge-browsers': { type: 'string', default: '2' },
+      'edge-loss': { type: 'string', default: '2' },
     },
   });
   const num = (name: string, v: string | undefined, min: number, max: number): number => {
@@ -84,6 +97,9 @@ function parseFlags(): Flags {
     settle: num('settle', values.settle, 0, 120),
     edgeCapacity: num('edge-capacity', values['edge-capacity'], 1, 5000),
     warmup: num('warmup', values.warmup, 0, 60),
+    edgeSteps: (values['edge-steps'] ?? '').split(',').filter(Boolean).map((s) => num('edge-steps', s.trim(), 1, 2000)),
+    edgeBrowsers: num('edge-browsers', values['edge-browsers'], 1, 5),
+    edgeLoss: num('edge-loss', values['edge-loss'], 0, 100),
   };
 }
 
@@ -107,7 +123,8 @@ interface StepResult {
 async function main(): Promise<void> {
   const flags = parseFlags();
   const teardown = new Teardown();
-  const boundMs = (180 + flags.warmup + flags.duration + flags.fanoutWindow + 40 + flags.steps.length * (flags.stepWindow + flags.settle + 40)) * 1000;
+  const rampSec = flags.edgeSteps.length ? 90 + (flags.edgeSteps.length + 1) * (flags.stepWindow + flags.settle + 40) : 0;
+  const boundMs = (180 + flags.warmup + flags.duration + flags.fanoutWindow + 40 + flags.steps.length * (flags.stepWindow + flags.settle + 40) + rampSec) * 1000;
   teardown.boundTotalTime(boundMs, 'bench:cascade');
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-cascade-'));
   teardown.add('data dir', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -225,8 +242,32 @@ async function main(): Promise<void> {
       if (!step.withinTarget) break;
     }
     await Promise.all(fleets.splice(0).map((f) => f.stop()));
+    // The hop viewers are done: their decoders would only eat the CPU the next steps measure.
+    await Promise.all(watchers.splice(0).map((w) => w.close()));
 
-    // 3. Light viewers per core on edge-1.
+    // 3. Largest audience on one edge, with fresh browser viewers (the last step may have inflated the others' jitter buffers).
+    let edgeRamp: EdgeRampResult | undefined;
+    if (flags.edgeSteps.length) {
+      const maxStep = Math.max(...flags.edgeSteps);
+      console.log(`\naudience on one edge: ${RAMP_EDGE} joins; light viewers ${flags.edgeSteps.join(', ')} + ${flags.edgeBrowsers} browsers, all entering and served there`);
+      const rampNode = await cluster.addNode({ id: RAMP_EDGE, role: 'edge', capacity: maxStep + flags.edgeBrowsers + 10 });
+      edgeRamp = await runEdgeRamp({
+        browser,
+        edgeUrl: rampNode.url,
+        edgeId: RAMP_EDGE,
+        streamId,
+        steps: flags.edgeSteps,
+        browsers: flags.edgeBrowsers,
+        settleSec: flags.settle,
+        windowSec: flags.stepWindow,
+        targetP95Ms: TARGET_P95_MS,
+        maxLossPct: flags.edgeLoss,
+        lifetimeMs: boundMs,
+      });
+      await rampNode.process.stop();
+    }
+
+    // 4. Light viewers per core on edge-1.
     const edgeProbe = new MetricsProbe(cluster.node('edge-1').url);
     const counters = ['media_forwarded_packets_total'];
     let fanout: { viewers: number; connected: number; usPerPacket: number; netUsPerPacket: number; viewersPerCore: number; baseCpu: number; cpu: number; pps: number } | undefined;
@@ -277,7 +318,8 @@ async function main(): Promise<void> {
     console.log(`  glass-to-glass p50/p95: ${hops.map((h) => `${h.hops} hop${h.hops === 1 ? '' : 's'} ${fmt(h.delay.p50, 0)}/${fmt(h.delay.p95, 0)} ms`).join(', ')}`);
     console.log(`  added per hop (p95): ${added.map((a) => `${fmt(a.p95, 1)} ms`).join(', ')}   [target ≤ ${TARGET_HOP_P95_MS} ms]`);
     if (fanout) console.log(`  light viewers per core on an edge at 1 Mbps: ${fmt(fanout.viewersPerCore, 0)}   [target ≥ ${TARGET_VIEWERS_PER_CORE}]`);
-    console.log(`  largest audience with browser p95 ≤ ${TARGET_P95_MS} ms: ${largestAudience ?? `none of the steps (first: ${flags.steps[0]})`}`);
+    console.log(`  largest audience spread by placement with browser p95 ≤ ${TARGET_P95_MS} ms: ${largestAudience ?? `none of the steps (first: ${flags.steps[0]})`}`);
+    if (edgeRamp) console.log(`  largest audience on one edge with browser p95 ≤ ${TARGET_P95_MS} ms and loss ≤ ${flags.edgeLoss}%: ${edgeRampFigure(edgeRamp)}`);
 
     const jsonPath = await writeReport('cascade', {
       flags,
@@ -286,6 +328,7 @@ async function main(): Promise<void> {
       addedPerHop: added,
       fanout,
       audience: { steps, largestAudience },
+      edgeRamp,
       trend,
     });
     const htmlPath = await writeHtmlReport(jsonPath, {
@@ -295,7 +338,8 @@ async function main(): Promise<void> {
         ...hops.map((h) => [`${h.hops} hop${h.hops === 1 ? '' : 's'} (${h.node}) p50 / p95`, `${fmt(h.delay.p50, 0)} / ${fmt(h.delay.p95, 0)} ms`] as const),
         ...added.map((a) => [`hop ${a.hop} adds (p50 / p95)`, `${fmt(a.p50, 1)} / ${fmt(a.p95, 1)} ms (target ≤ ${TARGET_HOP_P95_MS} ms p95)`] as const),
         ['light viewers per core on an edge at 1 Mbps', fanout ? `${fmt(fanout.viewersPerCore, 0)} (net ${fmt(fanout.netUsPerPacket, 1)} µs/pkt; target ≥ ${TARGET_VIEWERS_PER_CORE})` : 'not measured'],
-        ['largest audience with browser p95 ≤ 250 ms', largestAudience === undefined ? 'none of the steps' : String(largestAudience)],
+        ['largest audience spread by placement with browser p95 ≤ 250 ms', largestAudience === undefined ? 'none of the steps' : String(largestAudience)],
+        [`largest audience on one edge with browser p95 ≤ 250 ms and loss ≤ ${flags.edgeLoss}%`, edgeRamp ? edgeRampFigure(edgeRamp) : 'not measured'],
       ],
       charts: [
         lineChartSvg(
@@ -310,6 +354,17 @@ async function main(): Promise<void> {
           cluster.nodes.map((n) => ({ label: n.spec.id, points: steps.map((s) => [s.lightViewers, s.nodeCpu[n.spec.id] === undefined ? null : s.nodeCpu[n.spec.id]! * 100] as const) })),
           { title: 'CPU per node vs audience', yLabel: '% of a core', xLabel: 'light viewers' },
         ),
+        ...(edgeRamp
+          ? [
+              lineChartSvg(
+                Array.from({ length: edgeRamp.browsers }, (_, i) => ({
+                  label: `browser ${i + 1}`,
+                  points: edgeRamp.steps.map((s) => [s.lightViewers, Number.isFinite(s.browserP95[i]!) ? s.browserP95[i]! : null] as const),
+                })),
+                { title: `Browser p95 vs light viewers on ${RAMP_EDGE}`, yLabel: 'ms', xLabel: 'light viewers', target: { value: TARGET_P95_MS, label: `${TARGET_P95_MS} ms` } },
+              ),
+            ]
+          : []),
       ],
       notes: ['All processes (nodes, Redis, Chromium, light viewers) share this machine: the figures include their contention.'],
     });
@@ -317,6 +372,12 @@ async function main(): Promise<void> {
   } finally {
     await teardown.run();
   }
+}
+
+function edgeRampFigure(r: EdgeRampResult): string {
+  const stop = r.steps.at(-1)?.failed.length ? `stopped at ${r.steps.at(-1)!.lightViewers}: ${r.steps.at(-1)!.failed.join('; ')}` : 'every step held';
+  const load = `load average ${fmt(r.loadAverage.start, 1)} → ${fmt(r.loadAverage.end, 1)}`;
+  return `${r.lightViewers === undefined ? 'none (not even with no light viewers)' : `${r.lightViewers} light viewers + ${r.browsers} browsers`} (${stop}; ${load})`;
 }
 
 main().catch((err: unknown) => {

@@ -13,6 +13,8 @@ import type { PaymentProvider } from './chat/PaymentProvider.ts';
 import { TestPaymentProvider } from './chat/TestPaymentProvider.ts';
 import { createChatBus } from './cluster/chat-bus.ts';
 import { ClusterNode } from './cluster/ClusterNode.ts';
+import { HlsEdgeCache } from './cluster/HlsEdgeCache.ts';
+import { HlsOriginLocator } from './cluster/HlsOriginLocator.ts';
 import type { AppConfig } from './config.ts';
 import { HlsService, type HlsServiceOptions } from './hls/HlsService.ts';
 import { registerHlsRoutes } from './http/hls-routes.ts';
@@ -146,7 +148,10 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
 
   registerHealthRoutes(app, { streams, sessions });
   registerStreamsRoutes(app, { streams, sessions, publicUrl: config.publicUrl, ...(hls ? { hls } : {}), vod });
-  if (hls) registerHlsRoutes(app, { origin: hls.origin });
+  // In a cluster, /hls of a stream transcoded on another node is fetched from that node (signaling/cluster/README.md, "HLS").
+  const locator = cluster && new HlsOriginLocator(cluster.view, cluster.id);
+  const hlsEdge = locator ? new HlsEdgeCache({ locate: (id) => locator.find(id), registry: metrics.registry }) : null;
+  if (hls || hlsEdge) registerHlsRoutes(app, { origin: hls?.origin, edge: hlsEdge ?? undefined });
   registerWhipRoutes(app, { sessions });
   registerWhepRoutes(app, { sessions });
   registerSupportRoutes(app, { donations });
@@ -204,6 +209,7 @@ export async function startPlatform(config: AppConfig, options: PlatformOptions 
       metrics.close();
       // Not in the typings of this uWS build, but present: closes every remaining connection.
       (app as TemplatedApp & { close(): void }).close();
+      hlsEdge?.close();
       await hls?.close();
       await vod.close();
       if (!options.sfu) await sfu.close();
