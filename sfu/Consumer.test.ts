@@ -123,6 +123,38 @@ describe('Consumer forwarding', () => {
     assert.equal(sr.senderInfo.rtpTimestamp, (7_000_000 + highOffset) >>> 0, "the high layer's report on the viewer's new timeline");
   });
 
+  test("the publisher's padding-only probes never reach the viewer, and its sequence has no hole where they were", () => {
+    rig = new ForwardingRig();
+    const viewer = rig.addViewer();
+    const recorded: number[] = [];
+    rig.producer.on('rtp', (p) => recorded.push(p.header.sequenceNumber));
+    const PADDING = Buffer.alloc(0);
+    rig.receive('', 699, 0, PADDING); // before any keyframe: nothing to continue
+    rig.receive('', 700, 3000, KEYFRAME);
+    // Chromium probes on the media SSRC between frames when RTX is not negotiated.
+    rig.receive('', 701, 3000, PADDING);
+    rig.receive('', 702, 3000, PADDING);
+    rig.receive('', 703, 6000, DELTA);
+    const sent = viewer.dtls.rtp;
+    assert.deepEqual(sent.map((p) => p.payload.length), [KEYFRAME.length, DELTA.length]);
+    assert.equal((sent[1]!.sequenceNumber - sent[0]!.sequenceNumber) & 0xffff, 1, 'gapless');
+    assert.deepEqual(recorded, [699, 700], "'rtp' listeners (pipes, recorders) get the same numbering, media only");
+  });
+
+  test('a packet resent late goes out in its own slot, between the packets around it', () => {
+    rig = new ForwardingRig();
+    const viewer = rig.addViewer();
+    rig.receive('', 10, 3000, KEYFRAME);
+    rig.receive('', 11, 3000, Buffer.alloc(0)); // padding: taken out of the numbering
+    rig.receive('', 13, 6000, DELTA); // 12 lost: it may be media, so it keeps a slot
+    rig.receive('', 14, 6000, DELTA);
+    rig.receive('', 12, 6000, DELTA); // the resend
+    rig.receive('', 12, 6000, DELTA); // a duplicate resend
+    const seqs = viewer.dtls.rtp.map((p) => p.sequenceNumber);
+    const base = seqs[0]!;
+    assert.deepEqual(seqs.map((s) => (s - base) & 0xffff), [0, 2, 3, 1]);
+  });
+
   test('a viewer NACK is answered from its cache with the original sequence number and timestamp', () => {
     rig = new ForwardingRig();
     const lossy = rig.addViewer();

@@ -6,6 +6,8 @@
  * (so one lossy viewer costs only itself), and derives its RTCP sender reports
  * from the publisher's (pitfall 8) so audio and video stay in sync.
  * Video starts, and switches layer, only at a keyframe of the target layer.
+ * Video arrives renumbered without the publisher's padding (SeqCompactor); an
+ * empty packet (a slot nothing came for) goes out as a bare header.
  *
  * werift's RTCRtpSender is used for signalling, SSRC and RTCP routing only;
  * packets are written here (rtp-header.ts) and leave through RtpEgress (own
@@ -288,7 +290,8 @@ export class Consumer extends TypedEmitter<ConsumerEvents> implements ProducerCo
   /** @internal Hot path: one packet of a layer this consumer is attached to. */
   onRtp(packet: RtpPacket, layer: ProducerLayer): void {
     if (layer !== this.#current) {
-      if (layer !== this.#target) return;
+      // An empty packet is forwarded only on the layer already flowing: it never opens one.
+      if (layer !== this.#target || packet.payload.length === 0) return;
       if (this.kind === 'video' && !isKeyframeStart(this.#keyframeCodec, packet.payload)) return;
       this.#switchTo(layer, packet);
     }

@@ -60,4 +60,41 @@ describe('NackGenerator', () => {
     mock.timers.tick(10);
     assert.deepEqual(nacks, [[30001]]);
   });
+
+  test('a new gap is NACKed after the reorder delay even while retries of an older one wait', () => {
+    feed(1, 3);
+    mock.timers.tick(10);
+    assert.deepEqual(nacks, [[2]]);
+    mock.timers.tick(10);
+    feed(4, 6);
+    mock.timers.tick(10);
+    assert.deepEqual(nacks[1], [5]);
+  });
+
+  test('first requests come before retries in one NACK', () => {
+    feed(1, 3);
+    mock.timers.tick(10);
+    feed(4, 6);
+    mock.timers.tick(100);
+    assert.deepEqual(nacks.at(-1), [5, 2]);
+  });
+
+  test('a forgotten number (padding) is not NACKed', () => {
+    feed(1, 4);
+    gen.forget(2);
+    mock.timers.tick(10);
+    assert.deepEqual(nacks, [[3]]);
+  });
+
+  test('retries follow the measured resend time, within bounds', () => {
+    assert.equal(gen.retryIntervalMs, 100);
+    for (let base = 100; base < 160; base += 3) {
+      feed(base, base + 2);
+      mock.timers.tick(10);
+      mock.timers.tick(8);
+      feed(base + 1); // resent 8 ms after the NACK
+    }
+    assert.ok(gen.retryIntervalMs >= 20 && gen.retryIntervalMs < 40, `retry ${gen.retryIntervalMs} ms`);
+    assert.equal(gen.repairWindowMs, 10 + 3 * gen.retryIntervalMs);
+  });
 });

@@ -12,8 +12,13 @@ export interface NackGeneratorOptions {
   readonly send: (lost: number[]) => void;
   /** Wait before the first NACK, so reordered packets are not reported (ms). */
   readonly reorderDelayMs?: number;
-  /** Gap between NACKs for the same packet (ms). */
+  /**
+   * Gap between NACKs for the same packet (ms) until a resend has been timed;
+   * then about 1.5 × the measured NACK-to-resend time (the RTT, as seen here), within [minRetryMs, retryIntervalMs].
+   */
   readonly retryIntervalMs?: number;
+  /** Shortest gap between NACKs for the same packet (ms): libwebrtc ignores a request for a packet it resent less than an RTT + 5 ms ago. */
+  readonly minRetryMs?: number;
   /** NACKs per packet before giving up. */
   readonly maxRetries?: number;
   /** A packet missing longer than this is given up (ms); a keyframe request repairs what is left. */
@@ -33,7 +38,11 @@ interface Missing {
 export class NackGenerator {
   readonly #send: (lost: number[]) => void;
   readonly #reorderDelayMs: number;
-  readonly #retryIntervalMs: number;
+  readonly #maxRetryMs: number;
+  readonly #minRetryMs: number;
+  #retryIntervalMs: number;
+  /** Smoothed NACK-to-resend time (ms); 0 until measured. */
+  #repairMs = 0;
   readonly #maxRetries: number;
   readonly #maxAgeMs: number;
   readonly #maxGap: number;
@@ -41,13 +50,17 @@ export class NackGenerator {
   readonly #missing = new Map<number, Missing>();
   #highest = -1;
   #timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (ms since epoch). */
+  #timerDueMs = 0;
   #closed = false;
   #nacksSent = 0;
 
   constructor(options: NackGeneratorOptions) {
     this.#send = options.send;
     this.#reorderDelayMs = options.reorderDelayMs ?? 10;
-    this.#retryIntervalMs = options.retryIntervalMs ?? 100;
+    this.#maxRetryMs = options.retryIntervalMs ?? 100;
+    this.#minRetryMs = Math.min(options.minRetryMs ?? 20, this.#maxRetryMs);
+    this.#retryIntervalMs = this.#maxRetryMs;
     this.#maxRetries = options.maxRetries ?? 4;
     this.#maxAgeMs = options.maxAgeMs ?? 1000;
     this.#maxGap = options.maxGap ?? 500;
@@ -57,6 +70,16 @@ export class NackGenerator {
   /** Sequence numbers currently considered lost. */
   get missing(): number[] {
     return [...this.#missing.keys()];
+  }
+
+  /** Gap between NACKs for the same packet now (ms). */
+  get retryIntervalMs(): number {
+    return this.#retryIntervalMs;
+  }
+
+  /** By then a packet NACKed as soon as it went missing has been asked for maxRetries times and their resends are due (ms). */
+  get repairWindowMs(): number {
+    return this.#reorderDelayMs + this.#maxRetries * this.#retryIntervalMs;
   }
 
   /** NACK packets sent so far. */
@@ -77,7 +100,22 @@ export class NackGenerator {
       return;
     }
     // Older than the highest: a retransmission or a reordered packet.
-    if (this.#missing.size > 0) this.#missing.delete(seq);
+    if (this.#missing.size === 0) return;
+    const m = this.#missing.get(seq);
+    if (!m) return;
+    // Only an answer to a single NACK times the round trip unambiguously.
+    if (m.sent === 1) this.#timeRepair(Date.now() - m.lastSentMs);
+    this.#missing.delete(seq);
+  }
+
+  #timeRepair(ms: number): void {
+    this.#repairMs = this.#repairMs === 0 ? ms : this.#repairMs + (ms - this.#repairMs) / 8;
+    this.#retryIntervalMs = Math.min(this.#maxRetryMs, Math.max(this.#minRetryMs, Math.round(this.#repairMs * 1.5 + 5)));
+  }
+
+  /** Stops asking for a packet known not to be coming (padding, which publishers do not resend). */
+  forget(seq: number): void {
+    this.#missing.delete(seq);
   }
 
   close(): void {
@@ -105,7 +143,14 @@ export class NackGenerator {
   }
 
   #schedule(delayMs: number): void {
-    if (this.#timer || this.#closed) return;
+    if (this.#closed) return;
+    const dueMs = Date.now() + delayMs;
+    if (this.#timer) {
+      // A retry timer set for later must not hold back the first NACK of a new gap.
+      if (this.#timerDueMs <= dueMs) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerDueMs = dueMs;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#tick();
@@ -116,17 +161,23 @@ export class NackGenerator {
   #tick(): void {
     if (this.#closed) return;
     const now = Date.now();
+    // First requests go first: libwebrtc drops the rest of a NACK at the first packet it resent less than an RTT ago.
     const due: number[] = [];
+    let firsts = 0;
     for (const [seq, m] of this.#missing) {
       if (m.sent >= this.#maxRetries || now - m.firstMs > this.#maxAgeMs) {
         this.#missing.delete(seq);
         continue;
       }
-      if (m.sent === 0 || now - m.lastSentMs >= this.#retryIntervalMs) {
-        m.sent++;
-        m.lastSentMs = now;
+      if (m.sent === 0) {
+        due.splice(firsts++, 0, seq);
+      } else if (now - m.lastSentMs >= this.#retryIntervalMs) {
         due.push(seq);
+      } else {
+        continue;
       }
+      m.sent++;
+      m.lastSentMs = now;
     }
     if (due.length > 0) {
       this.#nacksSent++;

@@ -2,12 +2,15 @@
  * One incoming track from the publisher (audio, or video with up to three
  * simulcast layers by rid). It fans each RTP packet out to the consumers
  * subscribed to that layer, relays keyframe requests upstream through a
- * throttle, asks the publisher to resend lost packets, and tells it a generous
- * REMB so its send estimate can grow (pitfall 7).
+ * throttle, asks the publisher to resend lost packets, reports each packet's
+ * transport-wide sequence number and arrival time to the connection's
+ * TransportCcFeedback (the publisher's bandwidth estimator runs on it), and
+ * tells it a generous REMB as a ceiling (pitfall 7).
  * Other parts (HLS bridge, inter-node pipes) subscribe to 'rtp' and
  * 'senderreport' without seeing werift types.
- * Per packet: counters, one NACK bookkeeping step, one loop over the layer's
- * consumers; no allocation, no timers, no promises.
+ * Per packet: counters, one transport-cc record, one NACK bookkeeping step,
+ * one renumbering step, one loop over the layer's consumers; no allocation,
+ * no promises; a timer only while a lost packet is waited for.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,17 +20,21 @@ import {
   RtcpPayloadSpecificFeedback,
   RtcpSrPacket,
   RtcpTransportLayerFeedback,
+  RtpHeader,
+  RtpPacket,
   type MediaStreamTrack,
   type RTCDtlsTransport,
   type RtcpPacket,
-  type RtpPacket,
 } from 'werift';
 import { createLogger } from '../signaling/logger.ts';
 import { writeAbsSendTime } from './abs-send-time.ts';
 import type { CodecDescriptor } from './codec-choice.ts';
+import { keyframeCodecOf } from './keyframe-detect.ts';
 import { KeyframeRequester } from './KeyframeRequester.ts';
 import type { LayerInfo } from './layer-choice.ts';
 import { NackGenerator } from './NackGenerator.ts';
+import { DROP, SeqCompactor } from './SeqCompactor.ts';
+import type { TransportCcFeedback } from './TransportCcFeedback.ts';
 import { TypedEmitter } from './TypedEmitter.ts';
 
 const logger = createLogger('sfu:Producer');
@@ -66,7 +73,7 @@ export interface SenderReport {
 }
 
 export type ProducerEvents = {
-  /** Every RTP packet as received; rid is null without simulcast. */
+  /** Every media packet, renumbered for video without the publisher's padding (SeqCompactor), resends in their slots; rid is null without simulcast. */
   rtp: [packet: RtpPacketView, rid: string | null];
   /** RTCP sender reports, for lip sync in recorders. */
   senderreport: [report: SenderReport, rid: string | null];
@@ -74,7 +81,10 @@ export type ProducerEvents = {
   '@close': [];
 };
 
-/** Gets each packet of one layer, in arrival order. Implemented by Consumer. */
+/**
+ * Gets each packet of one layer as forwarded: media renumbered without padding,
+ * plus an empty packet for a slot nothing came for (forward it like any other). Implemented by Consumer.
+ */
 export interface LayerSink {
   onRtp(packet: RtpPacket, layer: ProducerLayer): void;
   onSenderReport(layer: ProducerLayer): void;
@@ -104,6 +114,12 @@ export interface ProducerLayer {
   bytesInWindow: number;
   readonly requester: KeyframeRequester;
   readonly nack: NackGenerator | undefined;
+  /** Video: renumbering without the publisher's padding (see SeqCompactor); packets fanned out carry its numbers. */
+  readonly seq: SeqCompactor | undefined;
+  /** Timestamp of the newest packet, for the empty packets that fill slots nothing came for. */
+  lastTimestamp: number;
+  /** Told each lost number judged padding (made once per layer). */
+  readonly onPaddingLost: (seq: number) => void;
 }
 
 export interface ProducerOptions {
@@ -124,12 +140,21 @@ export interface ProducerOptions {
   readonly nack: boolean;
   /** REMB value told to the publisher (bits/s); 0 disables REMB. */
   readonly rembBps: number;
+  /** Transport-wide congestion control on this leg: the header extension id and the connection's feedback (shared by its producers). */
+  readonly transportCc?: { readonly extensionId: number; readonly feedback: TransportCcFeedback };
   readonly streamId: string;
 }
 
 /** Housekeeping cadence: keyframe retries each tick, layer stats and REMB once per window (1 s). */
 const TICK_MS = 100;
 const TICKS_PER_WINDOW = 10;
+/**
+ * A lost number that may have been media is filled with an empty packet only
+ * once all its NACKs had time to be answered (NackGenerator.repairWindowMs,
+ * which follows the measured resend time), when a frame missing it is lost
+ * anyway (see SeqCompactor); this without NACK.
+ */
+const FILL_WITHOUT_NACK_MS = 500;
 /**
  * libwebrtc publishers (Chromium, Safari, Firefox) ignore a keyframe request
  * that arrives within 300 ms of the previous one they honoured, so relaying
@@ -150,9 +175,13 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   readonly #dtls: Pick<RTCDtlsTransport, 'sendRtcp' | 'state'>;
   readonly #rtcpSsrc: number;
   readonly #rembBps: number;
+  /** 0 when transport-cc is not negotiated. */
+  readonly #transportCcId: number;
+  readonly #transportCc: TransportCcFeedback | undefined;
   readonly #unsubscribe: Array<() => void> = [];
   readonly #log;
   #timer: NodeJS.Timeout | undefined;
+  #fillTimer: NodeJS.Timeout | undefined;
   #tickCount = 0;
   #windowStartMs = Date.now();
   #closed = false;
@@ -165,6 +194,8 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.#dtls = options.dtls;
     this.#rtcpSsrc = options.rtcpSsrc;
     this.#rembBps = options.rembBps;
+    this.#transportCcId = options.transportCc?.extensionId ?? 0;
+    this.#transportCc = options.transportCc?.feedback;
     this.#log = logger.child(`stream:${options.streamId}`).child(`${options.kind}:${this.id.slice(0, 8)}`);
 
     const rids: ReadonlyArray<string | null> = options.rids.length > 0 ? options.rids : [null];
@@ -186,6 +217,9 @@ export class Producer extends TypedEmitter<ProducerEvents> {
           options.nack && options.kind === 'video'
             ? new NackGenerator({ send: (lost) => this.#sendNack(layer, lost) })
             : undefined,
+        seq: options.kind === 'video' ? new SeqCompactor(keyframeCodecOf(options.codec.mimeType), (outSeq) => this.#sendFiller(layer, outSeq)) : undefined,
+        lastTimestamp: 0,
+        onPaddingLost: (seq) => layer.nack?.forget(seq),
       };
       if (rid !== null) this.#layerByRid.set(rid, layer);
       const track = options.tracks.get(rid ?? '');
@@ -272,6 +306,7 @@ export class Producer extends TypedEmitter<ProducerEvents> {
     this.#closed = true;
     this.#log.debug(`close() [reason:${reason}]`);
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#fillTimer) clearTimeout(this.#fillTimer);
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const layer of this.#layers) {
       layer.requester.close();
@@ -293,24 +328,86 @@ export class Producer extends TypedEmitter<ProducerEvents> {
   #onRtp(packet: RtpPacket, layer: ProducerLayer): void {
     if (this.#closed) return;
     const { payload, header } = packet;
-    // Padding-only packets are bandwidth probes; forwarding them would only waste viewers' bandwidth.
-    if (payload.length === 0) return;
+    // First, so the arrival time excludes the fan-out; padding-only probes count too (the estimator sent them).
+    if (this.#transportCcId !== 0) this.#recordTransportCc(header);
     if (layer.ssrc !== header.ssrc) this.#learnSsrc(layer, header.ssrc);
+    // Probes use sequence numbers too: seen, so they are not NACKed as lost.
+    layer.nack?.onPacket(header.sequenceNumber);
+    const seq = layer.seq;
+    if (seq) {
+      const out = seq.onPacket(header.sequenceNumber, payload, header.timestamp, header.marker, Date.now(), layer.onPaddingLost);
+      if (seq.pending > 0 && !this.#fillTimer) this.#scheduleFill();
+      // Padding-only probes (and duplicates) stop here: viewers, pipes and recorders see media only, numbered without holes.
+      if (out === DROP) return;
+      // This packet object is this producer's own copy (werift clones it per track).
+      header.sequenceNumber = out;
+      layer.lastTimestamp = header.timestamp;
+    } else if (payload.length === 0) {
+      return;
+    }
     layer.packetsInWindow++;
     layer.bytesInWindow += payload.length;
-    layer.nack?.onPacket(header.sequenceNumber);
-    const sinks = layer.sinks;
-    if (sinks.length > 0) {
-      writeAbsSendTime(layer.absSendTime);
-      for (let i = 0; i < sinks.length; i++) sinks[i]!.onRtp(packet, layer);
-    }
+    this.#fanOut(packet, layer);
     if (this.listenerCount('rtp') > 0) this.safeEmit('rtp', packet, layer.rid);
+  }
+
+  #fanOut(packet: RtpPacket, layer: ProducerLayer): void {
+    const sinks = layer.sinks;
+    if (sinks.length === 0) return;
+    writeAbsSendTime(layer.absSendTime);
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.onRtp(packet, layer);
+  }
+
+  /** Fills lost numbers nothing came for once they are FILL_LOST_AFTER_MS old; runs only while some are waited for. */
+  #scheduleFill(): void {
+    let oldest: number | undefined;
+    for (const layer of this.#layers) {
+      const at = layer.seq?.oldestPendingMs;
+      if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
+    }
+    if (oldest === undefined || this.#closed) return;
+    const waitMs = this.#fillAfterMs();
+    this.#fillTimer = setTimeout(() => {
+      this.#fillTimer = undefined;
+      const before = Date.now() - this.#fillAfterMs();
+      for (const layer of this.#layers) layer.seq?.fillPending(before);
+      this.#scheduleFill();
+    }, Math.max(1, oldest + waitMs - Date.now()));
+    this.#fillTimer.unref();
+  }
+
+  #fillAfterMs(): number {
+    let ms = 0;
+    for (const layer of this.#layers) ms = Math.max(ms, layer.nack?.repairWindowMs ?? FILL_WITHOUT_NACK_MS);
+    return ms;
+  }
+
+  /** An empty packet in a slot nothing came for (viewers take it as padding; pipes relay it; recorders skip it). */
+  #sendFiller(layer: ProducerLayer, seq: number): void {
+    if (layer.ssrc === undefined || this.#closed) return;
+    const filler = new RtpPacket(
+      new RtpHeader({ payloadType: this.codec.payloadType, sequenceNumber: seq, timestamp: layer.lastTimestamp, ssrc: layer.ssrc, marker: false }),
+      Buffer.alloc(0),
+    );
+    this.#fanOut(filler, layer);
+    if (this.listenerCount('rtp') > 0) this.safeEmit('rtp', filler, layer.rid);
+  }
+
+  #recordTransportCc(header: RtpPacket['header']): void {
+    const extensions = header.extensions;
+    for (let i = 0; i < extensions.length; i++) {
+      const extension = extensions[i]!;
+      if (extension.id !== this.#transportCcId) continue;
+      if (extension.payload.length >= 2) this.#transportCc!.onPacket(extension.payload.readUInt16BE(0), performance.now(), header.ssrc);
+      return;
+    }
   }
 
   #learnSsrc(layer: ProducerLayer, ssrc: number): void {
     if (layer.ssrc !== undefined) this.#log.info(`layer ssrc changed [rid:${layer.rid ?? '-'}] [ssrc:${layer.ssrc}->${ssrc}]`);
     layer.ssrc = ssrc;
     layer.lastSenderReport = undefined;
+    layer.seq?.reset();
   }
 
   #onRtcp(packet: RtcpPacket, layer: ProducerLayer): void {

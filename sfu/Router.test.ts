@@ -98,7 +98,7 @@ describe('Router with real Chromium peers', { timeout: 240_000 }, () => {
     const { answerSdp, page: publisherPage } = await publish();
     assert.match(answerSdp, /^m=video \d+ UDP\/TLS\/RTP\/SAVPF \d+$/m, 'one video payload type in the answer');
     assert.match(answerSdp, /a=rtpmap:\d+ H264\/90000/, 'H.264 preferred over VP8');
-    assert.doesNotMatch(answerSdp, /transport-cc/, 'no transport-cc on the publisher leg (pitfall 7)');
+    assert.match(answerSdp, /a=rtcp-fb:\d+ transport-cc/, 'transport-cc on the publisher leg (our own feedback, TransportCcFeedback)');
     assert.match(answerSdp, /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 4[6]\d{3} typ host/, 'candidate on the listen address, inside the port range');
 
     const counts: number[] = [];

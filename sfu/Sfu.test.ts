@@ -39,7 +39,9 @@ describe('Sfu', () => {
     assert.match(answerSdp, /a=fmtp:102 [^\r\n]*x-google-start-bitrate=1000/);
     assert.match(answerSdp, /a=simulcast:recv low;mid;high/);
     assert.match(answerSdp, /a=candidate:\S+ 1 udp \d+ 127\.0\.0\.1 4680[0-5] typ host/);
-    assert.doesNotMatch(answerSdp, /transport-cc|a=rtpmap:\d+ rtx/);
+    assert.doesNotMatch(answerSdp, /a=rtpmap:\d+ rtx/);
+    assert.match(answerSdp, /a=extmap:\d+ http:\/\/www\.ietf\.org\/id\/draft-holmer-rmcat-transport-wide-cc-extensions-01/);
+    assert.match(answerSdp, /a=rtcp-fb:102 transport-cc/);
     assert.deepEqual(
       router.producers.map((p) => [p.kind, p.codec.mimeType, p.rids]),
       [

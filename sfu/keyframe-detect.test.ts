@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isKeyframeStart, keyframeCodecOf } from './keyframe-detect.ts';
+import { isFrameStart, isKeyframeStart, keyframeCodecOf } from './keyframe-detect.ts';
 
 const bytes = (...b: number[]): Buffer => Buffer.from(b);
 
@@ -51,5 +51,28 @@ describe('keyframeCodecOf', () => {
     assert.equal(keyframeCodecOf('video/H264'), 'h264');
     assert.equal(keyframeCodecOf('video/vp8'), 'vp8');
     assert.equal(keyframeCodecOf('video/VP9'), 'other');
+  });
+});
+
+describe('isFrameStart', () => {
+  test('H.264: a STAP-A, an SPS, a non-IDR slice, or the first fragment of one opens a frame', () => {
+    assert.equal(isFrameStart('h264', bytes(0x78, 0x00, 0x02, 0x67, 0x42)), true);
+    assert.equal(isFrameStart('h264', bytes(0x67, 0x42)), true);
+    assert.equal(isFrameStart('h264', bytes(0x41, 0x9a)), true);
+    assert.equal(isFrameStart('h264', bytes(0x7c, 0x81, 0x00)), true);
+  });
+
+  test('H.264: a middle or last fragment, an IDR slice after its SPS/PPS, or padding does not', () => {
+    assert.equal(isFrameStart('h264', bytes(0x7c, 0x01, 0x00)), false);
+    assert.equal(isFrameStart('h264', bytes(0x7c, 0x41, 0x00)), false);
+    assert.equal(isFrameStart('h264', bytes(0x7c, 0x85, 0x00)), false);
+    assert.equal(isFrameStart('h264', bytes(0x65, 0x88)), false);
+    assert.equal(isFrameStart('h264', bytes()), false);
+  });
+
+  test('VP8: the S bit with partition 0', () => {
+    assert.equal(isFrameStart('vp8', bytes(0x90, 0x80, 0x12)), true);
+    assert.equal(isFrameStart('vp8', bytes(0x80, 0x80, 0x12)), false);
+    assert.equal(isFrameStart('vp8', bytes(0x91, 0x80, 0x12)), false);
   });
 });

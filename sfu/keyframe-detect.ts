@@ -79,3 +79,21 @@ function isVp8KeyframeStart(p: Uint8Array): boolean {
   if (p.length <= offset) return false;
   return (p[offset]! & 0x01) === 0;
 }
+
+const NAL_NON_IDR_SLICE = 1;
+
+/**
+ * Whether a packet opens a frame (any frame, not only a keyframe), from the
+ * payload alone. Conservative for H.264: only the openings Chromium uses (a
+ * STAP-A, an SPS, or the first fragment or whole of a non-IDR slice), so an
+ * IDR slice that follows its SPS/PPS is not taken for a frame start.
+ */
+export function isFrameStart(codec: KeyframeCodec, p: Uint8Array): boolean {
+  if (p.length < 1) return false;
+  if (codec === 'vp8') return (p[0]! & 0x10) !== 0 && (p[0]! & 0x07) === 0;
+  if (codec !== 'h264') return false;
+  const type = p[0]! & 0x1f;
+  if (type === NAL_STAP_A || type === NAL_SPS || type === NAL_NON_IDR_SLICE) return true;
+  if (type === NAL_FU_A) return p.length >= 2 && (p[1]! & 0x80) !== 0 && (p[1]! & 0x1f) === NAL_NON_IDR_SLICE;
+  return false;
+}

@@ -41,6 +41,6 @@ describe('buildPeerConfig', () => {
     assert.deepEqual(config.icePortRange, [40000, 40001]);
     assert.equal(config.iceUseIpv6, false);
     const uris = [...(config.headerExtensions?.video ?? [])].map((e) => e.uri);
-    assert.ok(!uris.some((u) => u.includes('transport-wide-cc')), 'no transport-cc on the publisher leg (pitfall 7)');
+    assert.ok(uris.some((u) => u.includes('transport-wide-cc')), 'transport-wide sequence numbers on the publisher leg, for TransportCcFeedback');
   });
 });

@@ -14,6 +14,7 @@ import {
   useRepairedRtpStreamId,
   useSdesMid,
   useSdesRTPStreamId,
+  useTransportWideCC,
   type PeerConfig,
 } from 'werift';
 import type { OfferCodec } from './sdp-offer.ts';
@@ -64,7 +65,8 @@ export const FORWARDED_EXTENSION_URIS: ReadonlySet<string> = new Set([useAudioLe
 
 /**
  * Header extensions negotiated per leg. Publisher: mid and rid for demuxing
- * simulcast; no transport-cc (pitfall 7) and no video-orientation, so phones
+ * simulcast, transport-wide sequence numbers for our congestion feedback
+ * (TransportCcFeedback; pitfall 7), and no video-orientation, so phones
  * rotate pixels themselves and the HLS copy is upright too.
  * Viewer: mid, abs-send-time (written by the SFU at send time, for the browser's
  * REMB estimator) and the audio level copied from the publisher.
@@ -72,8 +74,8 @@ export const FORWARDED_EXTENSION_URIS: ReadonlySet<string> = new Set([useAudioLe
 function headerExtensions(role: Role): { audio: RTCRtpHeaderExtensionParameters[]; video: RTCRtpHeaderExtensionParameters[] } {
   if (role === 'publisher') {
     return {
-      audio: [useSdesMid(), useAudioLevelIndication()],
-      video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()],
+      audio: [useSdesMid(), useAudioLevelIndication(), useTransportWideCC()],
+      video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId(), useTransportWideCC()],
     };
   }
   return {

@@ -1,13 +1,15 @@
 /**
  * The publisher leg, before and after werift answers: which m-sections and
  * codecs to accept (planPublisher), and the Producers built from the
- * negotiated receivers (createProducers).
+ * negotiated receivers (createProducers), sharing one transport-wide
+ * congestion feedback when the publisher negotiated it.
  */
-import type { RTCRtpReceiver } from 'werift';
+import { useTransportWideCC, type RtcpPacket, type RTCRtpReceiver, type RTCRtpTransceiver } from 'werift';
 import { BadRequestError } from '../signaling/errors.ts';
 import { choosePublisherAudioCodec, choosePublisherVideoCodec } from './codec-choice.ts';
 import { orderRids } from './layer-choice.ts';
 import { Producer } from './Producer.ts';
+import { TransportCcFeedback } from './TransportCcFeedback.ts';
 import type { OfferCodec, OfferDescription, OfferMedia } from './sdp-offer.ts';
 import { parseFmtp } from './sdp-offer.ts';
 import type { MediaRewrite } from './sdp-rewrite.ts';
@@ -27,8 +29,8 @@ export interface PublisherTuning {
   readonly startBitrateKbps: number;
 }
 
-/** Feedback the SFU does not implement on this leg (pitfall 7: werift's transport-cc feedback stalls Chromium). */
-const DROPPED_FEEDBACK = ['transport-cc'];
+/** Feedback the SFU does not implement on this leg (transport-cc it does, with TransportCcFeedback rather than werift's). */
+const DROPPED_FEEDBACK: readonly string[] = [];
 
 export function planPublisher(offer: OfferDescription, tuning: PublisherTuning): PublisherPlan {
   const rewrites = new Map<number, MediaRewrite>();
@@ -76,6 +78,7 @@ export interface ProducerSetup {
 /** Builds one Producer per accepted m-section, after werift applied the answer. */
 export function createProducers(transport: WebRtcTransport, plan: PublisherPlan, setup: ProducerSetup): Producer[] {
   const producers: Producer[] = [];
+  const transportCc = createTransportCc(transport.transceivers, producers);
   const entries = [
     plan.audio && { ...plan.audio, rids: [] as readonly string[] },
     plan.video,
@@ -87,6 +90,7 @@ export function createProducers(transport: WebRtcTransport, plan: PublisherPlan,
     if (!transceiver) throw new BadRequestError(`m-section ${media.index} (mid ${media.mid ?? '-'}) was not accepted`, 'bad_sdp');
     const receiver = transceiver.receiver;
     disableWeriftNack(receiver);
+    disableWeriftTransportCc(receiver);
     const tracks = new Map<string, (typeof receiver.tracks)[number]>();
     if (rids.length > 0) {
       for (const rid of rids) {
@@ -119,12 +123,50 @@ export function createProducers(transport: WebRtcTransport, plan: PublisherPlan,
       keyframeThrottleMs: setup.keyframeThrottleMs,
       nack: codec.feedback.includes('nack'),
       rembBps: media.kind === 'video' ? setup.rembBps : 0,
+      // Every producer records: a packet carrying a transport sequence number but left out would read as lost.
+      transportCc,
       streamId: setup.streamId,
     });
     transport.addProducer(producer);
     producers.push(producer);
+    producer.once('close', () => {
+      if (transportCc && producers.every((p) => p.closed)) transportCc.feedback.close();
+    });
   }
   return producers;
+}
+
+/**
+ * One feedback per connection when the publisher negotiated the transport-wide
+ * sequence number (audio and video share its sequence space). Closed with the
+ * last producer; its timer starts with the first packet.
+ */
+function createTransportCc(
+  transceivers: readonly RTCRtpTransceiver[],
+  producers: readonly Producer[],
+): { extensionId: number; feedback: TransportCcFeedback } | undefined {
+  const uri = useTransportWideCC().uri;
+  const withExtension = transceivers.find((t) => t.headerExtensions.some((e) => e.uri === uri));
+  const extensionId = withExtension?.headerExtensions.find((e) => e.uri === uri)?.id;
+  if (!withExtension || extensionId === undefined) return undefined;
+  const dtls = withExtension.receiver.dtlsTransport;
+  const feedback = new TransportCcFeedback({
+    senderSsrc: withExtension.receiver.rtcpSsrc,
+    send: (packet) => {
+      if (dtls.state !== 'connected' || producers.every((p) => p.closed)) return;
+      // Already serialized: werift's sendRtcp only calls serialize() on what it is given.
+      dtls.sendRtcp([{ serialize: () => packet } as unknown as RtcpPacket]).catch(() => {});
+    },
+  });
+  return { extensionId, feedback };
+}
+
+/** werift's own transport-cc feedback shifts arrival times by up to 64 ms per report (pitfall 7); TransportCcFeedback replaces it. */
+function disableWeriftTransportCc(receiver: RTCRtpReceiver): void {
+  Object.defineProperty(receiver, 'twccEnabled', { get: () => undefined, configurable: true });
+  // setRemoteDescription already made one (resyncCodecs); it sends on its own once 10 packets arrived.
+  if (receiver.receiverTWCC) receiver.receiverTWCC.twccRunning = false;
+  receiver.receiverTWCC = undefined;
 }
 
 /**

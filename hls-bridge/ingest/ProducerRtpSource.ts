@@ -1,8 +1,8 @@
 /**
  * The SFU → bridge adapter: an RtpSource over one sfu Producer. It takes the top
  * simulcast layer only (the ladder is encoded from the best picture), primary media
- * only (packets of the negotiated payload type: no RTX/FEC, and the Producer already
- * drops padding-only probes), the layer's RTCP sender reports, and turns
+ * only (packets of the negotiated payload type: no RTX/FEC, and no padding-only
+ * probes, which the Producer passes on for pipes), the layer's RTCP sender reports, and turns
  * requestKeyframe() into a PLI on that layer.
  *
  * Per packet (the Producer's 'rtp' event fires for every packet of every layer): a rid
@@ -64,7 +64,8 @@ export class ProducerRtpSource implements RtpSource {
   readonly #onRtp = (packet: RtpPacketView, rid: string | null): void => {
     if (rid !== this.rid) return;
     const h = packet.header;
-    if (h.payloadType !== this.codec.payloadType) return;
+    // Padding-only bandwidth probes carry no media for ffmpeg.
+    if (h.payloadType !== this.codec.payloadType || packet.payload.length === 0) return;
     this.packets++;
     const bytes = toPlainRtp(packet);
     for (const cb of this.#rtp) cb(bytes);
