@@ -111,6 +111,7 @@ describe('streamer on a phone: a real go-live page behind a shaped uplink', { sk
 
       await tapFrameTimes(viewerPage);
       const from = (await readFrameTimes(viewerPage, 0)).total;
+      // A 400 ms queue, like a cellular uplink's buffer (a 150 ms tbf queue also drops whole keyframes at 600 kbps).
       await ns.setRate({ kbps: 600, queueMs: 400 });
       const cutAt = Date.now();
       const stepped = await until(
