@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { goLiveWithClock, waitForFirstFrame } from '../../loadtest/browser/clock-pages.ts';
 import { installNameShim } from '../../loadtest/browser/prepare-page.ts';
 import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
@@ -21,11 +21,12 @@ import { createViewerOffer, openPage } from '../../sfu/testing/browser-peers.ts'
 import { buildWebClient } from '../../web-client/build.ts';
 import { LocalCluster } from './process/LocalCluster.ts';
 import { pollUntil } from '../testing/poll-until.ts';
+import { IsolatedPages } from '../testing/IsolatedPages.ts';
 
 interface Ctx {
   cluster: LocalCluster;
   browser: Browser;
-  contexts: BrowserContext[];
+  pages: IsolatedPages;
   dataDir: string;
   streamId: string;
   viewers: Record<string, Page>;
@@ -54,7 +55,7 @@ function candidatePort(sdp: string): number {
 }
 
 describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { timeout: 180_000 }, () => {
-  const ctx = { contexts: [], viewers: {} } as unknown as Ctx;
+  const ctx = { viewers: {} } as unknown as Ctx;
 
   before(async () => {
     ctx.dataDir = mkdtempSync(join(tmpdir(), 'cluster-test-'));
@@ -76,21 +77,17 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
     ]);
     ctx.cluster = cluster;
     ctx.browser = await launchChromium();
+    ctx.pages = new IsolatedPages(ctx.browser);
   });
 
   after(async () => {
-    await Promise.all(ctx.contexts.map((c) => c.close().catch(() => undefined)));
+    await ctx.pages?.closeAll();
     await ctx.browser?.close();
     await ctx.cluster?.stop();
     rmSync(ctx.dataDir, { recursive: true, force: true });
   });
 
-  async function newPage(): Promise<Page> {
-    // One context per page: a background tab of a shared context presents video only about once a second.
-    const context = await ctx.browser.newContext();
-    ctx.contexts.push(context);
-    return context.newPage();
-  }
+  const newPage = (): Promise<Page> => ctx.pages.newPage();
 
   test('viewers placed on both edges decode frames, edge-b two hops from the origin through edge-a', async () => {
     const origin = ctx.cluster.node('origin').url;

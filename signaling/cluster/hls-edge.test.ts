@@ -10,7 +10,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parseMasterPlaylist, parseMediaPlaylist, type ParsedMaster, type ParsedMediaPlaylist } from '../../hls-bridge/testing/playlist-checker.ts';
 import { launchChromium } from '../../loadtest/browser/launch-chromium.ts';
 import { installNameShim } from '../../loadtest/browser/prepare-page.ts';
@@ -18,11 +18,12 @@ import { publishFakeCamera, type WhipPublication } from '../../loadtest/browser/
 import { metricSum } from '../../loadtest/metrics/prom-text.ts';
 import { buildWebClient } from '../../web-client/build.ts';
 import { LocalCluster } from './process/LocalCluster.ts';
+import { IsolatedPages } from '../testing/IsolatedPages.ts';
 
 interface Ctx {
   cluster: LocalCluster;
   browser: Browser;
-  contexts: BrowserContext[];
+  pages: IsolatedPages;
   dataDir: string;
   streamId: string;
   publisher: WhipPublication;
@@ -30,7 +31,7 @@ interface Ctx {
   edge: string;
 }
 
-const ctx = { contexts: [] } as unknown as Ctx;
+const ctx = {} as unknown as Ctx;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function getText(base: string, pathAndQuery: string): Promise<{ status: number; text: string; headers: Headers }> {
@@ -86,6 +87,7 @@ describe('LL-HLS through an edge (Redis + origin + edge as processes)', { timeou
     ctx.origin = cluster.node('origin').url;
     ctx.edge = cluster.node('edge-a').url;
     ctx.browser = await launchChromium();
+    ctx.pages = new IsolatedPages(ctx.browser);
     const res = await fetch(`${ctx.origin}/api/streams`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'HLS via edge' }) });
     assert.equal(res.status, 201);
     const created = (await res.json()) as { id: string; streamKey: string; whip: string };
@@ -100,17 +102,13 @@ describe('LL-HLS through an edge (Redis + origin + edge as processes)', { timeou
 
   after(async () => {
     await ctx.publisher?.stop().catch(() => undefined);
-    await Promise.all(ctx.contexts.map((c) => c.close().catch(() => undefined)));
+    await ctx.pages?.closeAll();
     await ctx.browser?.close();
     await ctx.cluster?.stop();
     rmSync(ctx.dataDir, { recursive: true, force: true });
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await ctx.browser.newContext();
-    ctx.contexts.push(context);
-    return context.newPage();
-  }
+  const newPage = (): Promise<Page> => ctx.pages.newPage();
 
   test("the edge serves the stream's master and media playlists with the origin's renditions", async () => {
     const deadline = Date.now() + 20_000;
