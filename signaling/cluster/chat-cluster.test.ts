@@ -7,14 +7,12 @@
  * once the origin has its publisher, and chat only needs the stream known).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { CHROMIUM_SIMULCAST_PUBLISHER_OFFER } from '../../sfu/testing/chromium-offers.ts';
 import type { ChatEvent, ModerationAction, ReactionEmoji, ServerMessage, ServerMessageOf } from '../protocol/messages.ts';
 import { TestWsClient } from '../testing/TestWsClient.ts';
-import { LocalCluster } from './process/LocalCluster.ts';
+import type { LocalCluster } from './process/LocalCluster.ts';
+import { startTestCluster, type TestCluster } from './process/start-test-cluster.ts';
 import { pollUntil } from '../testing/poll-until.ts';
 
 const NODES = ['origin', 'edge-a', 'edge-b'] as const;
@@ -22,7 +20,7 @@ type NodeName = (typeof NODES)[number];
 
 interface Ctx {
   cluster: LocalCluster;
-  dataDir: string;
+  testCluster: TestCluster;
   clients: TestWsClient[];
 }
 
@@ -52,19 +50,16 @@ describe('chat across cluster nodes (Redis + origin + two edges as processes)', 
   const ctx = { clients: [] } as unknown as Ctx;
 
   before(async () => {
-    ctx.dataDir = mkdtempSync(join(tmpdir(), 'chat-cluster-test-'));
-    ctx.cluster = await LocalCluster.start({
+    ctx.testCluster = await startTestCluster({
+      label: 'chat-cluster',
       nodes: [
         { id: 'origin', role: 'origin' },
         { id: 'edge-a', role: 'edge' },
         { id: 'edge-b', role: 'edge' },
       ],
-      rtcBasePort: 21_000 + Math.floor(Math.random() * 40) * 300,
-      rtcPortsPerNode: 60,
-      dataDir: ctx.dataDir,
-      maxLifetimeSeconds: 300,
-      env: { LOG_LEVEL: 'warn', HLS: '0', CLUSTER_HEARTBEAT_MS: '500', CLUSTER_NODE_TTL_MS: '1500', PUBLISHER_GRACE_MS: '600000' },
+      env: { HLS: '0', PUBLISHER_GRACE_MS: '600000' },
     });
+    ctx.cluster = ctx.testCluster.cluster;
   });
 
   afterEach(async () => {
@@ -72,8 +67,7 @@ describe('chat across cluster nodes (Redis + origin + two edges as processes)', 
   });
 
   after(async () => {
-    await ctx.cluster?.stop();
-    if (ctx.dataDir) rmSync(ctx.dataDir, { recursive: true, force: true });
+    await ctx.testCluster?.dispose();
   });
 
   const url = (node: NodeName): string => ctx.cluster.node(node).url;

@@ -7,9 +7,6 @@
  * without the cluster secret.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { goLiveWithClock, waitForFirstFrame } from '../../loadtest/browser/clock-pages.ts';
@@ -19,7 +16,8 @@ import { publishFakeCamera, type WhipPublication } from '../../loadtest/browser/
 import { LightViewer } from '../../loadtest/light-viewer/LightViewer.ts';
 import { createViewerOffer, openPage } from '../../sfu/testing/browser-peers.ts';
 import { buildWebClient } from '../../web-client/build.ts';
-import { LocalCluster } from './process/LocalCluster.ts';
+import type { LocalCluster } from './process/LocalCluster.ts';
+import { startTestCluster, type TestCluster } from './process/start-test-cluster.ts';
 import { pollUntil } from '../testing/poll-until.ts';
 import { IsolatedPages } from '../testing/IsolatedPages.ts';
 
@@ -27,7 +25,7 @@ interface Ctx {
   cluster: LocalCluster;
   browser: Browser;
   pages: IsolatedPages;
-  dataDir: string;
+  testCluster: TestCluster;
   streamId: string;
   viewers: Record<string, Page>;
 }
@@ -58,23 +56,20 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
   const ctx = { viewers: {} } as unknown as Ctx;
 
   before(async () => {
-    ctx.dataDir = mkdtempSync(join(tmpdir(), 'cluster-test-'));
-    const rtcBase = 20_000 + Math.floor(Math.random() * 40) * 300;
-    const [cluster] = await Promise.all([
-      LocalCluster.start({
+    const [started] = await Promise.all([
+      startTestCluster({
+        label: 'cluster',
         nodes: [
           { id: 'origin', role: 'origin' },
           { id: 'edge-a', role: 'edge' },
           { id: 'edge-b', role: 'edge', parent: 'edge-a' },
         ],
-        rtcBasePort: rtcBase,
-        rtcPortsPerNode: 60,
-        dataDir: ctx.dataDir,
-        maxLifetimeSeconds: 300,
-        env: { LOG_LEVEL: 'warn', HLS: '0', CLUSTER_HEARTBEAT_MS: '500', CLUSTER_NODE_TTL_MS: '1500' },
+        env: { HLS: '0' },
       }),
       buildWebClient({ quiet: true }),
     ]);
+    ctx.testCluster = started;
+    const cluster = started.cluster;
     ctx.cluster = cluster;
     ctx.browser = await launchChromium();
     ctx.pages = new IsolatedPages(ctx.browser);
@@ -83,8 +78,7 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
   after(async () => {
     await ctx.pages?.closeAll();
     await ctx.browser?.close();
-    await ctx.cluster?.stop();
-    rmSync(ctx.dataDir, { recursive: true, force: true });
+    await ctx.testCluster?.dispose();
   });
 
   const newPage = (): Promise<Page> => ctx.pages.newPage();

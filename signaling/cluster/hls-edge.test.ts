@@ -5,10 +5,7 @@
  * the origin; every HLS request below goes to the edge, which fetches from the origin.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { parseMasterPlaylist, parseMediaPlaylist, type ParsedMaster, type ParsedMediaPlaylist } from '../../hls-bridge/testing/playlist-checker.ts';
@@ -17,14 +14,15 @@ import { installNameShim } from '../../loadtest/browser/prepare-page.ts';
 import { publishFakeCamera, type WhipPublication } from '../../loadtest/browser/whip-publisher.ts';
 import { metricSum } from '../../loadtest/metrics/prom-text.ts';
 import { buildWebClient } from '../../web-client/build.ts';
-import { LocalCluster } from './process/LocalCluster.ts';
+import type { LocalCluster } from './process/LocalCluster.ts';
+import { startTestCluster, type TestCluster } from './process/start-test-cluster.ts';
 import { IsolatedPages } from '../testing/IsolatedPages.ts';
 
 interface Ctx {
   cluster: LocalCluster;
   browser: Browser;
   pages: IsolatedPages;
-  dataDir: string;
+  testCluster: TestCluster;
   streamId: string;
   publisher: WhipPublication;
   origin: string;
@@ -67,22 +65,20 @@ async function edgeMetric(name: string, labels: Record<string, string> = {}): Pr
 
 describe('LL-HLS through an edge (Redis + origin + edge as processes)', { timeout: 180_000 }, () => {
   before(async () => {
-    ctx.dataDir = mkdtempSync(join(tmpdir(), 'hls-edge-test-'));
-    const rtcBase = 20_000 + Math.floor(Math.random() * 40) * 300;
-    const [cluster] = await Promise.all([
-      LocalCluster.start({
+    const [started] = await Promise.all([
+      startTestCluster({
+        label: 'hls-edge',
         nodes: [
           { id: 'origin', role: 'origin' },
           { id: 'edge-a', role: 'edge' },
         ],
-        rtcBasePort: rtcBase,
-        rtcPortsPerNode: 60,
-        dataDir: ctx.dataDir,
         maxLifetimeSeconds: 240,
-        env: { LOG_LEVEL: 'warn', HLS: '1', CLUSTER_HEARTBEAT_MS: '500', CLUSTER_NODE_TTL_MS: '1500' },
+        env: { HLS: '1' },
       }),
       buildWebClient({ quiet: true }),
     ]);
+    ctx.testCluster = started;
+    const cluster = started.cluster;
     ctx.cluster = cluster;
     ctx.origin = cluster.node('origin').url;
     ctx.edge = cluster.node('edge-a').url;
@@ -104,8 +100,7 @@ describe('LL-HLS through an edge (Redis + origin + edge as processes)', { timeou
     await ctx.publisher?.stop().catch(() => undefined);
     await ctx.pages?.closeAll();
     await ctx.browser?.close();
-    await ctx.cluster?.stop();
-    rmSync(ctx.dataDir, { recursive: true, force: true });
+    await ctx.testCluster?.dispose();
   });
 
   const newPage = (): Promise<Page> => ctx.pages.newPage();
