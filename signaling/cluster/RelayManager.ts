@@ -183,19 +183,18 @@ export class RelayManager {
     }
     relay.lostSince ??= Date.now();
     logger.info(`relay source lost [stream:${streamId}] [reason:${reason}]: keeping ${relay.router.viewerCount} viewers while pulling again`);
+    const retryLater = (): void => {
+      setTimeout(retry, REPULL_INTERVAL_MS).unref();
+    };
     const retry = (): void => {
       if (this.#closed || relay.router.closed || relay.lostSince === null || relay.router.pipe) return;
       if (this.#options.streamEnded(streamId) || Date.now() - relay.lostSince > this.#options.sourceWaitMs) {
         relay.router.close(`relay source closed (${reason}) and did not come back`);
         return;
       }
-      this.ensure(streamId).catch(() => {
-        const timer = setTimeout(retry, REPULL_INTERVAL_MS);
-        timer.unref();
-      });
+      this.ensure(streamId).catch(retryLater);
     };
-    const timer = setTimeout(retry, REPULL_INTERVAL_MS);
-    timer.unref();
+    retryLater();
   }
 
   #closeIdle(): void {

@@ -346,6 +346,11 @@ export class SessionManager {
     if (this.#streams.get(session.streamId)?.state === 'live') this.#streams.markReconnecting(session.streamId);
   }
 
+  #publisherSession(streamId: string): MediaSession | undefined {
+    for (const session of this.#sessions.values()) if (session.streamId === streamId && session.role === 'publisher') return session;
+    return undefined;
+  }
+
   /** Stops the grace timer of a stream whose publisher came back; true when it was waiting. */
   #stopWaiting(streamId: string): boolean {
     const timer = this.#reconnecting.get(streamId);
@@ -362,7 +367,7 @@ export class SessionManager {
    * its media flows (a healthy publisher keeps its stream: false, 409).
    */
   #replaceStalePublisher(streamId: string, state: string): boolean {
-    const old = [...this.#sessions.values()].find((s) => s.streamId === streamId && s.role === 'publisher');
+    const old = this.#publisherSession(streamId);
     if (!old) return state !== 'live';
     const router = this.#routers.get(streamId);
     if (state === 'live' && old.connected && router?.receivingMedia) return false;
@@ -380,7 +385,7 @@ export class SessionManager {
    */
   #watchSilence(): void {
     for (const [streamId, router] of this.#routers) {
-      const session = router.publisher ? [...this.#sessions.values()].find((s) => s.streamId === streamId && s.role === 'publisher') : undefined;
+      const session = router.publisher ? this.#publisherSession(streamId) : undefined;
       const state = this.#streams.get(streamId)?.state;
       if (!session?.everConnected || router.closed) {
         this.#silentChecks.delete(streamId);

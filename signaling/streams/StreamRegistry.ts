@@ -44,17 +44,7 @@ export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
   create(title: string): StreamRecord {
     let id = newStreamId();
     while (this.#streams.has(id)) id = newStreamId();
-    const record: MutableRecord = {
-      id,
-      title,
-      streamKey: newStreamKey(),
-      state: 'idle',
-      viewers: 0,
-      createdAt: this.#now().toISOString(),
-      startedAt: null,
-      endedAt: null,
-    };
-    this.#streams.set(id, record);
+    const record = this.#addIdle(id, title);
     logger.info(`create() [stream:${id}] [title:${JSON.stringify(title)}]`);
     this.safeEmit('update', toStreamInfo(record), 'created');
     return { ...record };
@@ -150,17 +140,7 @@ export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
   mirror(info: StreamInfo): void {
     let record = this.#streams.get(info.id);
     if (!record) {
-      record = {
-        id: info.id,
-        title: info.title,
-        streamKey: newStreamKey(),
-        state: 'idle',
-        viewers: 0,
-        createdAt: this.#now().toISOString(),
-        startedAt: null,
-        endedAt: null,
-      };
-      this.#streams.set(info.id, record);
+      record = this.#addIdle(info.id, info.title);
       this.safeEmit('update', toStreamInfo(record), 'created');
     }
     if (record.state === info.state || record.state === 'ended') return;
@@ -176,6 +156,22 @@ export class StreamRegistry extends SafeEmitter<StreamRegistryEvents> {
     if (record.viewers === viewers) return;
     record.viewers = viewers;
     this.safeEmit('update', toStreamInfo(record), 'viewers');
+  }
+
+  /** A new idle stream with a fresh random key, stored under `id`. */
+  #addIdle(id: string, title: string): MutableRecord {
+    const record: MutableRecord = {
+      id,
+      title,
+      streamKey: newStreamKey(),
+      state: 'idle',
+      viewers: 0,
+      createdAt: this.#now().toISOString(),
+      startedAt: null,
+      endedAt: null,
+    };
+    this.#streams.set(id, record);
+    return record;
   }
 
   #mustGet(id: string): MutableRecord {
