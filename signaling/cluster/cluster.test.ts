@@ -100,9 +100,13 @@ describe('cascaded SFU cluster (Redis + origin + two edges as processes)', { tim
 
     const view = await until(
       () => overview(origin),
-      (v) => v.nodes.some((n) => n.id === 'edge-b' && n.streams[live.streamId]?.viewers === 1),
+      // Each node's record is its last heartbeat: wait until every node has beaten since the chain formed.
+      (v) => {
+        const n = Object.fromEntries(v.nodes.map((x) => [x.id, x]));
+        return n['edge-b']?.streams[live.streamId]?.viewers === 1 && n['edge-a']?.streams[live.streamId]?.viewers === 1 && n['edge-a']?.load.pipesOut === 1 && n['origin']?.load.pipesOut === 1;
+      },
       5000,
-      'the registry to show the viewers',
+      'the registry to show the viewers and the 2-hop chain',
     );
     const byId = Object.fromEntries(view.nodes.map((n) => [n.id, n]));
     assert.equal(byId['origin']!.streams[live.streamId]?.origin, true);
